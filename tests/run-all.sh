@@ -1,0 +1,62 @@
+#!/bin/bash
+# The whole test suite: unit and integration tests on a normal build, the
+# same again under AddressSanitizer and UndefinedBehaviorSanitizer, and each
+# libFuzzer target for a bounded time.  Run it as root: the integration tests
+# build network namespaces, TUN devices and test users of their own.
+#
+# FUZZ_SECONDS sets how long each fuzz target runs (default 60).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+top=$PWD
+fuzz_seconds=${FUZZ_SECONDS:-60}
+passed=0
+failed=0
+
+run_suite ()
+{
+  local label=$1 build=$2
+  shift 2
+
+  echo "=== $label"
+  if meson test -C "$build" --print-errorlogs --no-rebuild "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+}
+
+if [ "$(id -u)" != 0 ]; then
+  echo "run-all.sh: the integration tests need root (namespaces, TUN, users)" >&2
+  exit 1
+fi
+
+echo "=== build"
+meson setup --reconfigure "$top/_build" >/dev/null 2>&1 \
+  || meson setup "$top/_build" >/dev/null
+ninja -C "$top/_build"
+run_suite "tests" "$top/_build"
+
+echo "=== build with AddressSanitizer and UndefinedBehaviorSanitizer"
+meson setup --reconfigure "$top/_build-sanitize" \
+  -Db_sanitize=address,undefined -Db_lundef=false >/dev/null 2>&1 \
+  || meson setup "$top/_build-sanitize" \
+       -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+ninja -C "$top/_build-sanitize"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  run_suite "tests under sanitizers" "$top/_build-sanitize"
+
+echo "=== fuzz targets, ${fuzz_seconds} s each"
+CC=clang meson setup --reconfigure "$top/_build-fuzz" -Dfuzzing=true \
+  >/dev/null 2>&1 \
+  || CC=clang meson setup "$top/_build-fuzz" -Dfuzzing=true >/dev/null
+ninja -C "$top/_build-fuzz"
+if tests/fuzz/run-fuzzers.sh "$top/_build-fuzz" "$fuzz_seconds"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+
+echo "suites: $passed passed, $failed failed"
+[ "$failed" = 0 ]

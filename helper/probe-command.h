@@ -93,9 +93,10 @@ typedef enum
   COMMAND_PARSE_INVALID_ARGUMENT,
 } command_parse_result;
 
-/* Parses one request line, without its newline.  LINE need not be
- * NUL-terminated; LENGTH is its length in bytes.  On any result other than
- * COMMAND_PARSE_MALFORMED, command->token holds the request's token. */
+/* Parses one request line, without its newline (a trailing carriage
+ * return is tolerated).  LINE need not be NUL-terminated; LENGTH is its
+ * length in bytes.  On any result other than COMMAND_PARSE_MALFORMED,
+ * command->token holds the request's token. */
 command_parse_result command_parse (const char *line,
                                     size_t length,
                                     struct command *command);
@@ -106,6 +107,7 @@ command_parse_result command_parse (const char *line,
 struct command_buffer
 {
   char bytes[COMMAND_LINE_MAX];
+  size_t start;    /* the first byte not yet taken out as a line */
   size_t used;
   bool skipping;   /* inside an overflowed line, waiting for its newline */
 };

@@ -88,7 +88,10 @@ bool decode_icmp6 (const uint8_t *packet,
 
 /* Decodes the quoted original datagram that IP_RECVERR or IPV6_RECVERR
  * hands back with an error, starting at its IP header when HAS_IP_HEADER,
- * else at its transport header (as datagram sockets return it). */
+ * else at its transport header (as datagram sockets return it).  PROTOCOL
+ * names that transport when there is no IP header; with one, the header's
+ * own protocol field is used and PROTOCOL is ignored.  Only what a probe
+ * can be is accepted: an echo request, UDP, TCP or SCTP. */
 bool decode_quote (int family,
                    int protocol,
                    const uint8_t *data,
@@ -98,7 +101,8 @@ bool decode_quote (int family,
 
 /* Parses an RFC 4884 extension structure (version 2, checksummed) and
  * collects the RFC 4950 MPLS label stack objects in it. Returns the number
- * of labels stored, at most MAX. */
+ * of labels stored, at most MAX; 0 for a structure that does not hold
+ * together or whose non-zero checksum is wrong. */
 int decode_mpls_extensions (const uint8_t *extensions,
                             size_t length,
                             struct mpls_label *labels,

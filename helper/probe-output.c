@@ -71,8 +71,11 @@ probe_output_feature (struct probe_state *state,
                                        token, value));
 }
 
-/* mtr-packet's words for the errors a send can meet; any other errno is
- * reported by number. */
+/* The words for the errors a send can meet.  Most are mtr-packet's own;
+ * where it says only "no-route", the helper tells a missing route to the
+ * network from an unreachable host, and an mtr front-end, which ignores
+ * words it does not know, counts either as a lost probe.  Any other errno
+ * is reported by number. */
 static const char *
 error_word (int error_number)
 {

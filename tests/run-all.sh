@@ -19,11 +19,22 @@ run_suite ()
   shift 2
 
   echo "=== $label"
-  if meson test -C "$build" --print-errorlogs --no-rebuild "$@"; then
-    passed=$((passed + 1))
-  else
+  meson test -C "$build" --print-errorlogs --no-rebuild "$@" \
+    | tee "$build/run-all.log" || true
+
+  # Count tests, not suites, from meson's own summary lines.
+  passed=$((passed + $(count_of Ok "$build/run-all.log")))
+  failed=$((failed + $(count_of Fail "$build/run-all.log")
+                   + $(count_of Timeout "$build/run-all.log")))
+  if [ "$(count_of Ok "$build/run-all.log")" = 0 ]; then
+    echo "run-all.sh: no test ran in $build" >&2
     failed=$((failed + 1))
   fi
+}
+
+count_of ()
+{
+  awk -v word="$1:" '$1 == word { n = $2 } END { print n + 0 }' "$2"
 }
 
 if [ "$(id -u)" != 0 ]; then
@@ -52,11 +63,11 @@ CC=clang meson setup --reconfigure "$top/_build-fuzz" -Dfuzzing=true \
   >/dev/null 2>&1 \
   || CC=clang meson setup "$top/_build-fuzz" -Dfuzzing=true >/dev/null
 ninja -C "$top/_build-fuzz"
-if tests/fuzz/run-fuzzers.sh "$top/_build-fuzz" "$fuzz_seconds"; then
+if tests/fuzz/run-fuzzers.sh "$fuzz_seconds" "$top/_build-fuzz"; then
   passed=$((passed + 1))
 else
   failed=$((failed + 1))
 fi
 
-echo "suites: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed"
 [ "$failed" = 0 ]

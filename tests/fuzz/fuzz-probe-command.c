@@ -55,8 +55,6 @@ check_probe (const struct probe_request *probe)
   CHECK (probe->port >= 0 && probe->port <= 65535);
   CHECK (probe->local_port == 0
          || (probe->local_port >= 1024 && probe->local_port <= 65535));
-  CHECK (probe->protocol != PROBE_PROTOCOL_ICMP
-         || (probe->port == 0 && probe->local_port == 0));
   CHECK (probe->timeout_seconds >= 1
          && probe->timeout_seconds <= PROBE_MAX_TIMEOUT_SECONDS);
   CHECK (probe->ttl >= 1 && probe->ttl <= 255);

@@ -268,7 +268,26 @@ if pending:
 """
 
 
-class NamespaceChain:
+class _Network:
+    """A test network that builds itself on entry and is removed on exit,
+    and also when building it fails half way."""
+
+    def __enter__(self):
+        self._closed = False
+        _register(self)
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class NamespaceChain(_Network):
     """A chain of namespaces: client, routers 1..N, target (see the module
     documentation for the addresses).  Use it as a context manager."""
 
@@ -301,20 +320,6 @@ class NamespaceChain:
 
     def __repr__(self):
         return f"NamespaceChain({self.name!r})"
-
-    def __enter__(self):
-        self._closed = False
-        _register(self)
-        try:
-            self._build()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def _build(self):
         last = self.n_routers + 1
@@ -513,7 +518,7 @@ table inet {self.table} {{
         _unregister(self)
 
 
-class PathSimulator:
+class PathSimulator(_Network):
     """hopscope-pathsim on the TUN device of namespace NAME-sim.  Use it as a
     context manager.  With realtime (the default) the simulator runs with a
     real-time priority, so that a busy machine does not delay its answers."""
@@ -540,21 +545,7 @@ class PathSimulator:
     def record_path(self):
         return os.path.join(self._directory, "record.jsonl")
 
-    def __enter__(self):
-        self._closed = False
-        _register(self)
-        try:
-            self._start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-    def _start(self):
+    def _build(self):
         program = os.environ.get("HOPSCOPE_PATHSIM")
         if not program or not os.access(program, os.X_OK):
             raise RuntimeError("HOPSCOPE_PATHSIM must name the "

@@ -55,6 +55,7 @@ meson setup --reconfigure "$top/_build-sanitize" \
        -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 ninja -C "$top/_build-sanitize"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite "tests under sanitizers" "$top/_build-sanitize"
 

@@ -18,8 +18,10 @@ the end, even on failure.
 """
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.environ["HOPSCOPE_SOURCE_ROOT"],
@@ -67,6 +69,21 @@ class CoreClientTest(unittest.TestCase):
         # half way.
         self.addCleanup(hsnet.cleanup_stale, PREFIX)
 
+    def copy_for_user(self):
+        """Copies the C test and the helper into a folder every user can
+        reach: the build folder may sit below one only root can enter (a
+        CI clone in a private temporary folder, say).  Returns the copies'
+        paths."""
+        folder = tempfile.mkdtemp(prefix=PREFIX + "-")
+        os.chmod(folder, 0o755)
+        copies = []
+        for program in (TEST_PROGRAM, os.environ["HOPSCOPE_PROBE"]):
+            copy = os.path.join(folder, os.path.basename(program))
+            shutil.copy(program, copy)
+            os.chmod(copy, 0o755)
+            copies.append(copy)
+        return copies
+
     def run_c_test(self, sim, env, user=None):
         full_env = dict(os.environ)
         full_env.update(env)
@@ -75,8 +92,10 @@ class CoreClientTest(unittest.TestCase):
         full_env["TMPDIR"] = "/tmp"
         argv = [TEST_PROGRAM, "--verbose"]
         if user is not None:
+            test_program, helper = self.copy_for_user()
+            full_env["HOPSCOPE_PROBE"] = helper
             argv = ["setpriv", f"--reuid={user}", f"--regid={user}",
-                    "--clear-groups", *argv]
+                    "--clear-groups", test_program, "--verbose"]
         result = sim.run(argv, env=full_env,
                          capture_output=True, text=True, timeout=90)
         sys.stdout.write(result.stdout)

@@ -22,7 +22,9 @@ It prints a line a minute, then a table against the goals: the window at
 most 3% of one core, at most 100 MB resident.  A missed goal does not fail
 it, since it is a measurement; it exits non-zero only when the run cannot
 complete (a program that will not start or exits, a trace that stops).  The
-figures and every sample go to the --json file.
+figures and every sample go to the --json file.  With --perf FILE it then
+records 20 s of hopscope's call graphs with `perf record -g`, still tracing,
+for `perf report -i FILE --stdio`.
 
 Runs as root; it builds the namespace PREFIX-sim and temporary folders
 PREFIX-* (PREFIX is hs-bench-window, or $HOPSCOPE_TEST_PREFIX), and removes
@@ -352,9 +354,9 @@ def run(options, directory):
                     raise RunError("the window does not answer its test "
                                    "hook:\n" + app.log())
                 samples = measure(app, desktop, options)
+                after = app.dump()
                 if options.perf:
                     record_profile(app, options)
-                after = app.dump()
                 if after is None or after["state"] != "running":
                     raise RunError("the trace did not run to the end: "
                                    f"{after!r}\n" + app.log())

@@ -273,7 +273,8 @@ class Hopscope:
                                  + self.log()) from None
 
     def helper_pids(self):
-        """The helpers this hopscope started: its children running the helper."""
+        """The helpers this hopscope started: its children running the
+        helper."""
         pids = []
         helper = os.path.realpath(self.desktop.helper)
         for entry in os.listdir("/proc"):

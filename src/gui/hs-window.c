@@ -9,8 +9,10 @@
 #include "hs-window.h"
 
 /* The table and the chart are redrawn at most this often, however fast
- * the hops change: 30 hops at 10 probes a second stay cheap. */
-#define REFRESH_INTERVAL_MS 100
+ * the hops change.  Measuring and drawing thirty rows of text and graphs is
+ * most of what the window costs, and figures that change faster than once
+ * a second cannot be read anyway (mtr refreshes as often). */
+#define REFRESH_INTERVAL_MS 1000
 
 #define MAX_RECENT_TARGETS 12
 
@@ -35,6 +37,7 @@ struct _HsWindow
   GtkListStore *recent_store;
   HsTrace *trace;
   guint refresh_id;
+  gint64 last_refresh_us;
   gboolean maximized;
 };
 
@@ -261,19 +264,30 @@ on_refresh_timeout (gpointer user_data)
   HsWindow *self = HS_WINDOW (user_data);
 
   self->refresh_id = 0;
+  self->last_refresh_us = g_get_monotonic_time ();
   refresh_now (self);
   return G_SOURCE_REMOVE;
 }
 
-/* Many changes within one interval come to one refresh. */
+/* Many changes within one interval come to one refresh.  The first change
+ * after a quiet interval shows at once, so the path appears within a round
+ * trip of the start; the changes that follow wait for the interval. */
 static void
 schedule_refresh (HsWindow *self)
 {
+  gint64 due_us = 0;
+  gint64 now_us = g_get_monotonic_time ();
+
   g_assert (HS_IS_WINDOW (self));
 
-  if (self->refresh_id == 0)
-    self->refresh_id = g_timeout_add (REFRESH_INTERVAL_MS, on_refresh_timeout,
-                                      self);
+  if (self->refresh_id != 0)
+    return;
+
+  due_us = self->last_refresh_us + REFRESH_INTERVAL_MS * 1000;
+  self->refresh_id = g_timeout_add (due_us > now_us
+                                      ? (guint) ((due_us - now_us) / 1000)
+                                      : 0,
+                                    on_refresh_timeout, self);
 }
 
 static void

@@ -576,6 +576,33 @@ on_selection_changed (GtkTreeSelection *selection,
   g_signal_emit (user_data, signals[SIGNAL_SELECTION_CHANGED], 0);
 }
 
+
+/* A figure cell has one size whatever it shows: the widest figure the table
+ * writes, in one line.  A cell with a fixed size is not measured again when
+ * its row changes, and measuring the rows' text every refresh was most of
+ * what the window cost while tracing. */
+static void
+set_figure_size (HsHopTable *self,
+                 GtkCellRenderer *cell,
+                 PangoAttrList *numbers)
+{
+  g_autoptr(PangoLayout) layout = NULL;
+  int width = 0;
+  int height = 0;
+  int xpad = 0;
+  int ypad = 0;
+
+  g_assert (HS_IS_HOP_TABLE (self));
+
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->tree_view),
+                                           "00000.0");
+  pango_layout_set_attributes (layout, numbers);
+  pango_layout_get_pixel_size (layout, &width, &height);
+  gtk_cell_renderer_get_padding (cell, &xpad, &ypad);
+  gtk_cell_renderer_set_fixed_size (cell, width + 2 * xpad,
+                                    height + 2 * ypad);
+}
+
 static void
 add_columns (HsHopTable *self)
 {
@@ -618,6 +645,7 @@ add_columns (HsHopTable *self)
           if (columns[i].numeric)
             {
               g_object_set (cell, "xalign", 1.0, "attributes", numbers, NULL);
+              set_figure_size (self, cell, numbers);
               gtk_tree_view_column_set_alignment (column, 1.0);
               gtk_tree_view_column_set_min_width (column, 58);
             }

@@ -213,6 +213,22 @@ class Function:
         return self.tokens[self.body_start].line
 
 
+
+def open_paren_before(tokens, j):
+    """The index of the "(" that the ")" at J closes, walking back; -1 when
+    there is none."""
+    depth = 0
+    k = j
+    while k >= 0:
+        if tokens[k].text == ")":
+            depth += 1
+        elif tokens[k].text == "(":
+            depth -= 1
+            if depth == 0:
+                break
+        k -= 1
+    return k
+
 def find_functions(path, tokens):
     """Finds the function definitions at file level."""
     functions = []
@@ -230,32 +246,14 @@ def find_functions(path, tokens):
                     break
                 j -= 1
             if j > 0:
-                depth = 0
-                k = j
-                while k >= 0:
-                    if tokens[k].text == ")":
-                        depth += 1
-                    elif tokens[k].text == "(":
-                        depth -= 1
-                        if depth == 0:
-                            break
-                    k -= 1
+                k = open_paren_before(tokens, j)
                 # Skip __attribute__ ((...)) lists back to the declarator.
                 while (k > 0 and tokens[k - 1].kind == "ident"
                        and tokens[k - 1].text == "__attribute__"):
                     j = k - 2
                     while j >= 0 and tokens[j].text != ")":
                         j -= 1
-                    depth = 0
-                    k = j
-                    while k >= 0:
-                        if tokens[k].text == ")":
-                            depth += 1
-                        elif tokens[k].text == "(":
-                            depth -= 1
-                            if depth == 0:
-                                break
-                        k -= 1
+                    k = open_paren_before(tokens, j)
                 if (k > 0 and tokens[k - 1].kind == "ident"
                         and tokens[k - 1].text not in KEYWORDS):
                     functions.append(Function(tokens[k - 1].text, path,

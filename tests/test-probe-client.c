@@ -33,6 +33,9 @@
  * simulator answers within tens of microseconds of it. */
 #define RTT_MARGIN_US 1000
 
+/* Far longer than the path's slowest reply. */
+#define READ_DELAY_MS 200
+
 #define MANY_PROBES 200
 
 typedef struct
@@ -429,6 +432,48 @@ test_many_in_flight (void)
       assert_path_reply (&results[i], results[i].ttl, FALSE);
       probe_result_clear (&results[i]);
     }
+}
+
+/* With a read delay, replies that come while it runs are read together
+ * when it ends, each still with the round-trip time the helper measured. */
+static void
+test_read_delay (void)
+{
+  g_autoptr(HsProbeClient) client = start_helper ();
+  guint n_results = n_hops () + 1;
+  g_autofree ProbeResult *results = g_new0 (ProbeResult, n_results);
+  gint64 sent_at = 0;
+
+  /* The replies to the start's questions began a delay; it ends first. */
+  hs_probe_client_set_read_delay (client, READ_DELAY_MS);
+  run_for (READ_DELAY_MS * 2);
+
+  /* The first hop's reply is read at once and begins a delay; the others,
+   * sent right after it, answer within it. */
+  results[0].ttl = 1;
+  probe_and_wait (client, results, 1, 2);
+  assert_path_reply (&results[0], 1, TRUE);
+
+  for (guint i = 1; i < n_results; i++)
+    results[i].ttl = i + 1;
+  sent_at = g_get_monotonic_time ();
+  probe_and_wait (client, results + 1, n_results - 1, 2);
+
+  for (guint i = 1; i < n_results; i++)
+    {
+      gint64 waited_us = results[i].answered_at - sent_at;
+
+      g_test_message ("ttl %u: read after %" G_GINT64_FORMAT " us, round "
+                      "trip %" G_GINT64_FORMAT " us", results[i].ttl,
+                      waited_us, results[i].round_trip_us);
+      assert_path_reply (&results[i], results[i].ttl, TRUE);
+      g_assert_cmpint (waited_us, >=, READ_DELAY_MS * 1000 * 3 / 4);
+      g_assert_cmpint (results[i].answered_at - results[1].answered_at, <,
+                       5000);
+    }
+
+  for (guint i = 0; i < n_results; i++)
+    probe_result_clear (&results[i]);
 }
 
 typedef struct
@@ -926,6 +971,7 @@ main (int argc,
       g_test_add_func ("/Hopscope/ProbeClient/mpls", test_mpls);
       g_test_add_func ("/Hopscope/ProbeClient/many-in-flight",
                        test_many_in_flight);
+      g_test_add_func ("/Hopscope/ProbeClient/read-delay", test_read_delay);
       g_test_add_func ("/Hopscope/ProbeClient/killed", test_killed);
       g_test_add_func ("/Hopscope/ProbeClient/stop-in-flight",
                        test_stop_in_flight);

@@ -1,10 +1,13 @@
 /* Copyright 2026 The Hopscope authors
  * SPDX-License-Identifier: GPL-3.0-or-later */
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gunixinputstream.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "hs-probe-client.h"
@@ -69,7 +72,9 @@ typedef struct
   HsProbeClient *client;
   GSubprocess *subprocess;
   GOutputStream *stdin_pipe;
-  GDataInputStream *stdout_lines;
+  GInputStream *stdout_pipe;
+  GSource *stdout_source;
+  GString *incoming;
   GDataInputStream *stderr_lines;
   GCancellable *io_cancellable;
   GString *outgoing;
@@ -100,6 +105,7 @@ struct _HsProbeClient
 
   GHashTable *pending;
   guint next_token;
+  guint read_delay_ms;
   guint feature_tokens[N_FEATURES];
   guint features_unanswered;
 
@@ -119,9 +125,10 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (HsProbeClient, hs_probe_client, G_TYPE_OBJECT)
 
-static void session_read_stdout (Session *session);
+static void session_watch_stdout (Session *session);
 static void session_read_stderr (Session *session);
 static void session_flush (Session *session);
+static void session_end_stdout (Session *session);
 static void client_on_helper_gone (HsProbeClient *self,
                                    Session *session);
 
@@ -136,7 +143,8 @@ session_clear (Session *session)
 
   g_clear_object (&session->subprocess);
   g_clear_object (&session->stdin_pipe);
-  g_clear_object (&session->stdout_lines);
+  g_clear_object (&session->stdout_pipe);
+  g_string_free (session->incoming, TRUE);
   g_clear_object (&session->stderr_lines);
   g_clear_object (&session->io_cancellable);
   g_string_free (session->outgoing, TRUE);
@@ -336,6 +344,7 @@ session_shut_down (Session *session)
   session->client = NULL;
   clear_source (&session->grace_source);
   g_cancellable_cancel (session->io_cancellable);
+  session_end_stdout (session);
 
   if (session->writing == NULL)
     session_close_stdin (session);
@@ -765,6 +774,7 @@ client_take_line (HsProbeClient *self,
 {
   g_auto(GStrv) words = NULL;
   g_auto(ParsedReply) parsed = { 0 };
+  /* The helper's output is untrusted; its lines are logged escaped. */
   g_autofree char *escaped = NULL;
   PendingProbe *pending = NULL;
   gpointer key = NULL;
@@ -777,9 +787,6 @@ client_take_line (HsProbeClient *self,
       return;
     }
 
-  /* The helper's output is untrusted; its lines are logged escaped. */
-  escaped = g_strescape (line, NULL);
-
   words = g_strsplit (line, " ", -1);
   n_words = g_strv_length (words);
   for (guint i = 0; i < n_words; i++)
@@ -789,6 +796,7 @@ client_take_line (HsProbeClient *self,
   if (n_words < 2 || !parse_decimal (words[0], TOKEN_MAX, &token)
       || token == 0)
     {
+      escaped = g_strescape (line, NULL);
       g_debug ("Ignoring a malformed line from the probe helper: %s",
                escaped);
       return;
@@ -804,12 +812,14 @@ client_take_line (HsProbeClient *self,
   if (!g_hash_table_steal_extended (self->pending, GUINT_TO_POINTER (token),
                                     &key, (gpointer *) &pending))
     {
+      escaped = g_strescape (line, NULL);
       g_debug ("Ignoring a reply to no probe in flight: %s", escaped);
       return;
     }
 
   if (!parse_probe_reply (words + 1, &parsed))
     {
+      escaped = g_strescape (line, NULL);
       g_debug ("Malformed reply from the probe helper: %s", escaped);
       parsed_reply_clear (&parsed);
       parsed.reply = (HsProbeReply) {
@@ -823,55 +833,149 @@ client_take_line (HsProbeClient *self,
   g_free (pending);
 }
 
+/* Ends the reading of the helper's replies, after an end of file, an error
+ * or the client's leaving. */
 static void
-on_session_stdout_line (GObject *object,
-                        GAsyncResult *result,
-                        gpointer user_data)
+session_end_stdout (Session *session)
 {
-  g_autoptr(Session) session = user_data;
-  g_autoptr(HsProbeClient) client = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
+  if (session->stdout_done)
+    return;
 
-  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (object),
-                                               result, NULL, &error);
+  session->stdout_done = TRUE;
+  clear_source (&session->stdout_source);
+  g_input_stream_close (session->stdout_pipe, NULL, NULL);
+  session_check_gone (session);
+  session_start_grace (session);
+}
 
-  /* The client stopped: nothing more is read, and a helper that still
-   * writes meets a closed pipe and leaves. */
-  if (session->client == NULL || line == NULL)
+/* Hands every whole line in the session's incoming bytes to its client,
+ * and keeps the start of a line still being written.  Returns FALSE when
+ * the client went away in the meantime. */
+static gboolean
+session_take_lines (Session *session)
+{
+  g_autoptr(HsProbeClient) client = g_object_ref (session->client);
+  gsize start = 0;
+
+  for (;;)
     {
-      if (error != NULL
-          && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      char *newline = memchr (session->incoming->str + start, '\n',
+                              session->incoming->len - start);
+
+      if (newline == NULL)
+        break;
+
+      *newline = '\0';
+      client_take_line (client, session->incoming->str + start);
+      start = newline - session->incoming->str + 1;
+
+      /* A callback may stop the client or drop the last reference to it. */
+      if (session->client == NULL)
+        return FALSE;
+    }
+  g_string_erase (session->incoming, 0, start);
+
+  /* A line that never ends is not one of the helper's replies. */
+  if (session->incoming->len > REPLY_LINE_MAX)
+    {
+      g_debug ("Ignoring an over-long line from the probe helper");
+      g_string_truncate (session->incoming, 0);
+    }
+
+  return TRUE;
+}
+
+/* Reads everything the helper wrote so far and takes it line by line.
+ * Returns FALSE when the reading ended: the helper closed its output, or
+ * the client stopped. */
+static gboolean
+session_drain_stdout (Session *session,
+                      int fd)
+{
+  char buffer[16384];
+
+  for (;;)
+    {
+      gssize n_read = read (fd, buffer, sizeof buffer);
+
+      if (n_read < 0 && errno == EINTR)
+        continue;
+      if (n_read < 0 && errno == EAGAIN)
+        return TRUE;
+
+      if (n_read < 0)
         g_debug ("Cannot read the probe helper's replies: %s",
-                 error->message);
-      session->stdout_done = TRUE;
-      g_input_stream_close (G_INPUT_STREAM (object), NULL, NULL);
-      session_check_gone (session);
-      session_start_grace (session);
-      return;
+                 g_strerror (errno));
+      if (n_read <= 0)
+        break;
+
+      g_string_append_len (session->incoming, buffer, n_read);
+
+      /* The client stopped, which ended the reading already. */
+      if (!session_take_lines (session))
+        return FALSE;
     }
 
-  /* A callback may stop the client or drop the last reference to it. */
-  client = g_object_ref (session->client);
-  client_take_line (client, line);
+  /* The helper closed its output: it is leaving. */
+  session_end_stdout (session);
+  return FALSE;
+}
 
-  if (session->client != NULL)
-    session_read_stdout (session);
-  else
-    {
-      session->stdout_done = TRUE;
-      g_input_stream_close (G_INPUT_STREAM (object), NULL, NULL);
-    }
+static gboolean
+on_session_read_delay_over (gpointer user_data)
+{
+  Session *session = user_data;
+
+  g_clear_pointer (&session->stdout_source, g_source_unref);
+  session_watch_stdout (session);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The helper wrote: everything it wrote is read at once, so a burst of
+ * replies costs one turn of the main loop rather than one for each line.
+ * With a read delay, the pipe is then left alone for that long, so that
+ * the replies of a round come in a few bursts rather than one by one. */
+static gboolean
+on_session_stdout_readable (int fd,
+                            GIOCondition condition,
+                            gpointer user_data)
+{
+  Session *session = user_data;
+
+  if (!session_drain_stdout (session, fd))
+    return G_SOURCE_REMOVE;
+
+  if (session->client->read_delay_ms == 0)
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&session->stdout_source, g_source_unref);
+  session->stdout_source =
+    session_add_timeout (session, session->client->read_delay_ms,
+                         on_session_read_delay_over);
+  return G_SOURCE_REMOVE;
 }
 
 static void
-session_read_stdout (Session *session)
+session_watch_stdout (Session *session)
 {
-  g_data_input_stream_read_line_async (session->stdout_lines,
-                                       G_PRIORITY_DEFAULT,
-                                       session->io_cancellable,
-                                       on_session_stdout_line,
-                                       session_ref (session));
+  int fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM
+                                       (session->stdout_pipe));
+
+  session->stdout_source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP
+                                                 | G_IO_ERR);
+  g_source_set_callback (session->stdout_source,
+                         G_SOURCE_FUNC (on_session_stdout_readable),
+                         session_ref (session),
+                         (GDestroyNotify) session_unref);
+
+  /* GLib takes a source's descriptor out of the poll set while a source
+   * that may not recurse is dispatched, and puts it back after, waking the
+   * main loop each time: two needless turns of the loop for every burst of
+   * replies.  The callback never runs the main loop, so it cannot
+   * recurse. */
+  g_source_set_can_recurse (session->stdout_source, TRUE);
+  g_source_attach (session->stdout_source, session->context);
 }
 
 /* Says in a few words how the helper ended, with its last message. */
@@ -1125,8 +1229,16 @@ hs_probe_client_start_async (HsProbeClient *self,
   session->subprocess = g_steal_pointer (&subprocess);
   session->stdin_pipe =
     g_object_ref (g_subprocess_get_stdin_pipe (session->subprocess));
-  session->stdout_lines = g_data_input_stream_new (
-    g_subprocess_get_stdout_pipe (session->subprocess));
+  session->stdout_pipe =
+    g_object_ref (g_subprocess_get_stdout_pipe (session->subprocess));
+
+  /* The replies are read only when poll() says so, and then to the end of
+   * what is there. */
+  if (!g_unix_set_fd_nonblocking
+        (g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM
+                                     (session->stdout_pipe)), TRUE, NULL))
+    g_debug ("Cannot make the probe helper's output non-blocking");
+  session->incoming = g_string_new (NULL);
   session->stderr_lines = g_data_input_stream_new (
     g_subprocess_get_stderr_pipe (session->subprocess));
   session->io_cancellable = g_cancellable_new ();
@@ -1149,7 +1261,7 @@ hs_probe_client_start_async (HsProbeClient *self,
   g_subprocess_wait_async (session->subprocess, NULL,
                            on_session_subprocess_waited,
                            session_ref (session));
-  session_read_stdout (session);
+  session_watch_stdout (session);
   session_read_stderr (session);
 
   /* The questions go in one write; their answers may come in any order. */
@@ -1316,6 +1428,15 @@ hs_probe_client_is_running (HsProbeClient *self)
  *
  * Returns: how the helper got its right to probe, known once started
  */
+void
+hs_probe_client_set_read_delay (HsProbeClient *self,
+                                guint delay_ms)
+{
+  g_return_if_fail (HS_IS_PROBE_CLIENT (self));
+
+  self->read_delay_ms = delay_ms;
+}
+
 HsHelperRoute
 hs_probe_client_get_route (HsProbeClient *self)
 {

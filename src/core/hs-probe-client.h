@@ -90,6 +90,12 @@ guint           hs_probe_client_send_probe      (HsProbeClient *self,
 void            hs_probe_client_cancel_all      (HsProbeClient *self);
 void            hs_probe_client_stop            (HsProbeClient *self);
 gboolean        hs_probe_client_is_running      (HsProbeClient *self);
+/* After reading the helper's replies, leave them to gather for DELAY_MS
+ * before reading again (0, the default, reads each as it comes).  The
+ * helper times every probe, so the figures do not change: only when they
+ * are known.  A window that refreshes once a second wakes far less. */
+void            hs_probe_client_set_read_delay  (HsProbeClient *self,
+                                                 guint delay_ms);
 HsHelperRoute   hs_probe_client_get_route       (HsProbeClient *self);
 gboolean        hs_probe_client_supports        (HsProbeClient *self,
                                                  HsProtocol protocol);

@@ -53,6 +53,7 @@ struct _HsTrace
   GCancellable *cancellable;
   GInetAddress *address;
   HsProbeClient *client;
+  guint read_delay_ms;
   HsNameCache *names;
 
   /* Every hop made so far, HsHop by time-to-live from first_ttl; the model
@@ -867,6 +868,7 @@ start_helper (HsTrace *self)
 
   set_state (self, HS_TRACE_STATE_STARTING);
   self->client = hs_probe_client_new (argv, guess_route (argv));
+  hs_probe_client_set_read_delay (self->client, self->read_delay_ms);
   g_signal_connect_object (self->client, "exited",
                            G_CALLBACK (on_probe_client_exited), self, 0);
   hs_probe_client_start_async (self->client, self->cancellable,
@@ -1321,6 +1323,17 @@ hs_trace_get_rounds (HsTrace *self)
   g_return_val_if_fail (HS_IS_TRACE (self), 0);
 
   return self->rounds_in;
+}
+
+void
+hs_trace_set_read_delay (HsTrace *self,
+                         guint delay_ms)
+{
+  g_return_if_fail (HS_IS_TRACE (self));
+
+  self->read_delay_ms = delay_ms;
+  if (self->client != NULL)
+    hs_probe_client_set_read_delay (self->client, delay_ms);
 }
 
 /**

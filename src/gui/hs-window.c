@@ -14,6 +14,13 @@
  * a second cannot be read anyway (mtr refreshes as often). */
 #define REFRESH_INTERVAL_MS 1000
 
+/* The helper's replies are read in bursts at most this often.  The helper
+ * times each probe, so no figure changes; a reply is only seen up to this
+ * much later, which nobody can tell in a window that refreshes once a
+ * second, and the window wakes a few times a round rather than once for
+ * every reply. */
+#define READ_DELAY_MS 50
+
 #define MAX_RECENT_TARGETS 12
 
 struct _HsWindow
@@ -409,6 +416,7 @@ on_start_activate (GSimpleAction *action,
     }
 
   trace = hs_trace_new (&options, NULL);
+  hs_trace_set_read_delay (trace, READ_DELAY_MS);
   remember_target (self, options.target);
   hs_trace_options_clear (&options);
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -106,6 +107,7 @@ struct _HsProbeClient
   GHashTable *pending;
   guint next_token;
   guint read_delay_ms;
+  gboolean no_new_privs;
   guint feature_tokens[N_FEATURES];
   guint features_unanswered;
 
@@ -676,8 +678,8 @@ client_finish_start (HsProbeClient *self,
 static HsHelperRoute
 client_guess_route (HsProbeClient *self)
 {
-  if (self->requested_route == HS_HELPER_ROUTE_PKEXEC)
-    return HS_HELPER_ROUTE_PKEXEC;
+  if (self->requested_route != HS_HELPER_ROUTE_UNKNOWN)
+    return self->requested_route;
   if (geteuid () == 0)
     return HS_HELPER_ROUTE_ROOT;
   if (g_strcmp0 (self->socket_kind, "raw") == 0)
@@ -1014,13 +1016,20 @@ start_error (HsProbeClient *self,
 
   if (self->requested_route == HS_HELPER_ROUTE_PKEXEC && status == 126)
     return g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                        _("The authentication was dismissed."));
+                        _("Probing needs authorization: the authentication "
+                          "was dismissed. Start the trace again to be "
+                          "asked again."));
 
+  /* pkexec leaves with 127 when polkit said no, and also when it could
+   * not ask (no polkit daemon): its last words say which. */
   if (self->requested_route == HS_HELPER_ROUTE_PKEXEC && status == 127)
     return g_error_new (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                        _("Authentication was refused: probing needs "
-                          "administrator rights or the helper's network "
-                          "capability."));
+                        _("Authorization to probe was refused (%s). Ask an "
+                          "administrator to give the helper its network "
+                          "capability (setcap cap_net_raw+ep %s), or to "
+                          "allow the polkit action "
+                          "io.github.hopscope.Hopscope.probe for you."),
+                        how, HOPSCOPE_HELPER_PATH);
 
   return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
                       _("The probe helper %s could not be started: it "
@@ -1158,6 +1167,14 @@ hs_probe_client_new (const char * const *argv,
   return self;
 }
 
+/* Runs in the child between fork and exec: a single system call, safe
+ * there.  Should it fail, the helper still drops whatever it is given. */
+static void
+set_no_new_privs (gpointer user_data)
+{
+  prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 static gboolean
 on_start_cancelled (GCancellable *cancellable,
                     gpointer user_data)
@@ -1208,6 +1225,9 @@ hs_probe_client_start_async (HsProbeClient *self,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
                                         | G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (self->no_new_privs)
+    g_subprocess_launcher_set_child_setup (launcher, set_no_new_privs, NULL,
+                                           NULL);
   subprocess = g_subprocess_launcher_spawnv (launcher,
                                              (const char * const *) self->argv,
                                              &error);
@@ -1384,6 +1404,24 @@ hs_probe_client_cancel_all (HsProbeClient *self)
   g_return_if_fail (HS_IS_PROBE_CLIENT (self));
 
   g_hash_table_remove_all (self->pending);
+}
+
+void
+hs_probe_client_cancel (HsProbeClient *self,
+                        guint token)
+{
+  g_return_if_fail (HS_IS_PROBE_CLIENT (self));
+
+  g_hash_table_remove (self->pending, GUINT_TO_POINTER (token));
+}
+
+void
+hs_probe_client_set_no_new_privs (HsProbeClient *self,
+                                  gboolean no_new_privs)
+{
+  g_return_if_fail (HS_IS_PROBE_CLIENT (self));
+
+  self->no_new_privs = no_new_privs;
 }
 
 /**

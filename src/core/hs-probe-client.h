@@ -56,6 +56,7 @@ typedef enum
   HS_HELPER_ROUTE_ROOT,           /* the application runs as root */
   HS_HELPER_ROUTE_PKEXEC,         /* authorised through polkit */
   HS_HELPER_ROUTE_UNPRIVILEGED,   /* ICMP datagram sockets, no privilege */
+  HS_HELPER_ROUTE_SETUID,         /* the helper is installed setuid root */
 } HsHelperRoute;
 
 #define HS_TYPE_PROBE_CLIENT (hs_probe_client_get_type ())
@@ -64,7 +65,10 @@ G_DECLARE_FINAL_TYPE (HsProbeClient, hs_probe_client, HS, PROBE_CLIENT,
                       GObject)
 
 /* ARGV starts the helper, e.g. { "/usr/libexec/hopscope-probe", NULL } or
- * { "pkexec", "/usr/libexec/hopscope-probe", NULL }. */
+ * { "pkexec", "/usr/libexec/hopscope-probe", NULL }; ROUTE is how it gets
+ * its privilege, as hs_helper_route_choose() chose it, or
+ * HS_HELPER_ROUTE_UNKNOWN to let the client tell from what the helper
+ * says of its sockets. */
 HsProbeClient  *hs_probe_client_new             (const char * const *argv,
                                                  HsHelperRoute route);
 /* Starts the helper and asks it what it supports (version, socket-kind,
@@ -88,6 +92,13 @@ guint           hs_probe_client_send_probe      (HsProbeClient *self,
                                                  gpointer user_data);
 /* Forgets the probes in flight: their callbacks never run. */
 void            hs_probe_client_cancel_all      (HsProbeClient *self);
+/* Forgets one probe in flight, by the token send_probe() returned. */
+void            hs_probe_client_cancel          (HsProbeClient *self,
+                                                 guint token);
+/* Starts the helper with no_new_privs, so that the kernel raises no file
+ * capability or setuid bit of it: for the unprivileged route. */
+void            hs_probe_client_set_no_new_privs (HsProbeClient *self,
+                                                  gboolean no_new_privs);
 void            hs_probe_client_stop            (HsProbeClient *self);
 gboolean        hs_probe_client_is_running      (HsProbeClient *self);
 /* After reading the helper's replies, leave them to gather for DELAY_MS

@@ -81,6 +81,8 @@ hs_report_route_to_string (HsHelperRoute route)
       return "pkexec";
     case HS_HELPER_ROUTE_UNPRIVILEGED:
       return "unprivileged";
+    case HS_HELPER_ROUTE_SETUID:
+      return "setuid";
     case HS_HELPER_ROUTE_UNKNOWN:
     default:
       return "unknown";

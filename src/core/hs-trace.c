@@ -35,6 +35,7 @@ typedef struct
 {
   HsTrace *trace;
   HsRound *round;          /* a reference */
+  guint token;             /* the helper's, to forget the probe by */
   guint ttl;
   gint64 sent_us;          /* real time */
   gint64 sent_monotonic_us;
@@ -52,8 +53,8 @@ struct _HsTrace
   GError *error;
   GCancellable *cancellable;
   GInetAddress *address;
+  HsProbeService *service;
   HsProbeClient *client;
-  guint read_delay_ms;
   HsNameCache *names;
 
   /* Every hop made so far, HsHop by time-to-live from first_ttl; the model
@@ -219,8 +220,17 @@ forget_probes (HsTrace *self)
 {
   g_assert (HS_IS_TRACE (self));
 
+  /* The helper may serve other traces too: only this one's probes are
+   * forgotten. */
   if (self->client != NULL)
-    hs_probe_client_cancel_all (self->client);
+    {
+      GHashTableIter iter;
+      HsProbe *probe = NULL;
+
+      g_hash_table_iter_init (&iter, self->in_flight);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &probe, NULL))
+        hs_probe_client_cancel (self->client, probe->token);
+    }
   g_hash_table_remove_all (self->in_flight);
   g_ptr_array_set_size (self->rounds, 0);
 }
@@ -635,8 +645,9 @@ start_round (HsTrace *self)
       g_hash_table_add (self->in_flight, probe);
 
       /* A helper that just died takes no probe; "exited" follows. */
-      if (hs_probe_client_send_probe (self->client, &request,
-                                      on_probe_reply, probe) == 0)
+      probe->token = hs_probe_client_send_probe (self->client, &request,
+                                                 on_probe_reply, probe);
+      if (probe->token == 0)
         {
           give_fate (self, probe);
           g_hash_table_remove (self->in_flight, probe);
@@ -798,51 +809,40 @@ on_probe_client_started (GObject *source,
 {
   g_autoptr(HsAsyncStep) step = user_data;
   g_autoptr(HsTrace) self = hs_async_step_get_trace (step);
+  g_autoptr(HsProbeClient) client = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (hs_probe_client_start_finish (HS_PROBE_CLIENT (source), result,
-                                    &error))
-    {
-      if (self != NULL)
-        run_rounds (self);
-      return;
-    }
-
+  client = hs_probe_service_get_client_finish (HS_PROBE_SERVICE (source),
+                                               result, &error);
   if (self == NULL)
     return;
 
+  if (client != NULL)
+    {
+      self->client = g_steal_pointer (&client);
+      g_signal_connect_object (self->client, "exited",
+                               G_CALLBACK (on_probe_client_exited), self, 0);
+      run_rounds (self);
+      return;
+    }
+
   /* A dismissed authentication is no error: the trace goes back to where
-   * it was before it was started. */
+   * it was before it was started, and says why it does not run. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      if (self->error != NULL)
-        set_state (self, HS_TRACE_STATE_FAILED);
-      else
-        set_state (self, HS_TRACE_STATE_IDLE);
+      g_clear_error (&self->error);
+      self->error = g_steal_pointer (&error);
+      set_state (self, self->rounds_started > 0 ? HS_TRACE_STATE_PAUSED
+                                                : HS_TRACE_STATE_IDLE);
       return;
     }
 
   fail (self, g_steal_pointer (&error));
 }
 
-static HsHelperRoute
-guess_route (const char * const *argv)
-{
-  g_autofree char *program = g_path_get_basename (argv[0]);
-
-  /* The client finds the other routes itself once the helper runs. */
-  if (g_str_equal (program, "pkexec"))
-    return HS_HELPER_ROUTE_PKEXEC;
-
-  return HS_HELPER_ROUTE_UNKNOWN;
-}
-
 static void
 start_helper (HsTrace *self)
 {
-  const char *argv_env[] = { NULL, NULL };
-  const char * const *argv = (const char * const *) self->helper_argv;
-
   g_assert (HS_IS_TRACE (self));
 
   if (self->client != NULL && hs_probe_client_is_running (self->client))
@@ -854,26 +854,18 @@ start_helper (HsTrace *self)
   if (self->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
-      hs_probe_client_cancel_all (self->client);
       g_clear_object (&self->client);
     }
 
-  if (argv == NULL)
-    {
-      argv_env[0] = g_getenv ("HOPSCOPE_PROBE");
-      if (argv_env[0] == NULL || argv_env[0][0] == '\0')
-        argv_env[0] = HOPSCOPE_HELPER_PATH;
-      argv = argv_env;
-    }
+  if (self->service == NULL)
+    self->service = hs_probe_service_new ((const char * const *)
+                                          self->helper_argv);
 
   set_state (self, HS_TRACE_STATE_STARTING);
-  self->client = hs_probe_client_new (argv, guess_route (argv));
-  hs_probe_client_set_read_delay (self->client, self->read_delay_ms);
-  g_signal_connect_object (self->client, "exited",
-                           G_CALLBACK (on_probe_client_exited), self, 0);
-  hs_probe_client_start_async (self->client, self->cancellable,
-                               on_probe_client_started,
-                               hs_async_step_new (self));
+  hs_probe_service_get_client_async (self->service, self->options.protocol,
+                                     self->cancellable,
+                                     on_probe_client_started,
+                                     hs_async_step_new (self));
 }
 
 /* The target's address */
@@ -999,12 +991,14 @@ hs_trace_dispose (GObject *object)
   stop_round_timer (self);
   forget_probes (self);
 
+  /* The helper stops with its last reference: at once for a trace of
+   * its own, with the application for the window's shared one. */
   if (self->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
-      hs_probe_client_stop (self->client);
       g_clear_object (&self->client);
     }
+  g_clear_object (&self->service);
 
   if (self->names != NULL)
     {
@@ -1326,14 +1320,14 @@ hs_trace_get_rounds (HsTrace *self)
 }
 
 void
-hs_trace_set_read_delay (HsTrace *self,
-                         guint delay_ms)
+hs_trace_set_probe_service (HsTrace *self,
+                            HsProbeService *service)
 {
   g_return_if_fail (HS_IS_TRACE (self));
+  g_return_if_fail (HS_IS_PROBE_SERVICE (service));
+  g_return_if_fail (self->client == NULL);
 
-  self->read_delay_ms = delay_ms;
-  if (self->client != NULL)
-    hs_probe_client_set_read_delay (self->client, delay_ms);
+  g_set_object (&self->service, service);
 }
 
 /**

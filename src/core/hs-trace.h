@@ -7,6 +7,7 @@
 
 #include "hs-hop.h"
 #include "hs-probe-client.h"
+#include "hs-probe-service.h"
 
 G_BEGIN_DECLS
 
@@ -77,10 +78,10 @@ guint                 hs_trace_get_n_visible_hops (HsTrace *self);
 /* Rounds that are in: every probe of theirs has a fate. */
 guint                 hs_trace_get_rounds       (HsTrace *self);
 HsHelperRoute         hs_trace_get_route        (HsTrace *self);
-/* How long the helper's replies may gather before they are read; see
- * hs_probe_client_set_read_delay().  0, the default, reads them at once. */
-void                  hs_trace_set_read_delay   (HsTrace *self,
-                                                 guint delay_ms);
+/* Shares SERVICE's helper (see hs-probe-service.h) instead of starting
+ * one of the trace's own; before the trace first starts. */
+void                  hs_trace_set_probe_service (HsTrace *self,
+                                                  HsProbeService *service);
 /* Probes sent a second over the last five seconds. */
 double                hs_trace_get_probe_rate   (HsTrace *self);
 /* When the first probe left (g_get_real_time()), 0 before. */

@@ -13,7 +13,15 @@ struct _HsApplication
   GtkApplication parent_instance;
 
   GSettings *settings;
+  HsProbeService *probe_service;
 };
+
+/* The helper's replies are read in bursts at most this often.  The helper
+ * times each probe, so no figure changes; a reply is only seen up to this
+ * much later, which nobody can tell in a window that refreshes once a
+ * second, and the application wakes a few times a round rather than once
+ * for every reply. */
+#define READ_DELAY_MS 50
 
 G_DEFINE_TYPE (HsApplication, hs_application, GTK_TYPE_APPLICATION)
 
@@ -138,6 +146,11 @@ hs_application_startup (GApplication *application)
 
   self->settings = g_settings_new (HS_APPLICATION_ID);
 
+  /* One helper serves every window, so that an administrator who let
+   * pkexec start it is asked once for the whole session. */
+  self->probe_service = hs_probe_service_new (NULL);
+  hs_probe_service_set_read_delay (self->probe_service, READ_DELAY_MS);
+
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
   for (guint i = 0; i < G_N_ELEMENTS (shortcuts); i++)
@@ -217,6 +230,7 @@ hs_application_dispose (GObject *object)
   HsApplication *self = HS_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->probe_service);
 
   G_OBJECT_CLASS (hs_application_parent_class)->dispose (object);
 }
@@ -266,6 +280,14 @@ hs_application_get_settings (HsApplication *self)
   g_return_val_if_fail (HS_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+HsProbeService *
+hs_application_get_probe_service (HsApplication *self)
+{
+  g_return_val_if_fail (HS_IS_APPLICATION (self), NULL);
+
+  return self->probe_service;
 }
 
 int

@@ -5,6 +5,8 @@
 
 #include <gtk/gtk.h>
 
+#include "hs-probe-service.h"
+
 G_BEGIN_DECLS
 
 #define HS_APPLICATION_ID "io.github.hopscope.Hopscope"
@@ -17,6 +19,8 @@ G_DECLARE_FINAL_TYPE (HsApplication, hs_application, HS, APPLICATION,
 HsApplication *hs_application_new          (void);
 /* The settings every window shares. */
 GSettings     *hs_application_get_settings (HsApplication *self);
+/* The probe helper every window's traces share. */
+HsProbeService *hs_application_get_probe_service (HsApplication *self);
 
 /* Runs the window application on ARGV: `hopscope [TARGET...]`.  Returns
  * the exit status. */

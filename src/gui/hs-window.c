@@ -4,8 +4,11 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "hs-authorization.h"
 #include "hs-chart-view.h"
+#include "hs-helper-route.h"
 #include "hs-hop-table.h"
+#include "hs-report.h"
 #include "hs-window.h"
 
 /* The table and the chart are redrawn at most this often, however fast
@@ -13,13 +16,6 @@
  * most of what the window costs, and figures that change faster than once
  * a second cannot be read anyway (mtr refreshes as often). */
 #define REFRESH_INTERVAL_MS 1000
-
-/* The helper's replies are read in bursts at most this often.  The helper
- * times each probe, so no figure changes; a reply is only seen up to this
- * much later, which nobody can tell in a window that refreshes once a
- * second, and the window wakes a few times a round rather than once for
- * every reply. */
-#define READ_DELAY_MS 50
 
 #define MAX_RECENT_TARGETS 12
 
@@ -39,6 +35,9 @@ struct _HsWindow
   HsChartView *chart_view;
   GtkLabel *status_label;
   GtkLabel *rounds_label;
+  GtkWidget *lock_box;
+  GtkImage *lock_image;
+  GtkLabel *lock_label;
 
   GSettings *settings;
   GtkListStore *recent_store;
@@ -46,6 +45,12 @@ struct _HsWindow
   guint refresh_id;
   gint64 last_refresh_us;
   gboolean maximized;
+
+  /* What polkit said, before anybody was asked, of starting the helper
+   * through pkexec. */
+  HsAuthorization authorization;
+  gboolean authorization_checking;
+  gboolean authorization_stale;
 };
 
 G_DEFINE_TYPE (HsWindow, hs_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -63,6 +68,9 @@ describe_route (HsHelperRoute route)
 
     case HS_HELPER_ROUTE_PKEXEC:
       return _("Probing as authorised by an administrator");
+
+    case HS_HELPER_ROUTE_SETUID:
+      return _("Probing with the setuid root helper");
 
     case HS_HELPER_ROUTE_UNPRIVILEGED:
       return _("Probing without privilege (ICMP datagram sockets)");
@@ -135,6 +143,151 @@ set_action_enabled (HsWindow *self,
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), name);
 
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+static HsProbeService *
+probe_service (HsWindow *self)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  return hs_application_get_probe_service (HS_APPLICATION (application));
+}
+
+/* The route the next start of a trace would take: the running helper's,
+ * or the one hs_helper_route_choose() picks for the chosen protocol. */
+static HsHelperRoute
+next_route (HsWindow *self)
+{
+  g_autoptr(HsHelperRouteChoice) choice = NULL;
+  const char *helper = hs_helper_route_default_helper ();
+  HsProtocol protocol = g_settings_get_enum (self->settings, "protocol");
+  HsHelperRouteFacts facts;
+
+  g_assert (HS_IS_WINDOW (self));
+
+  if (self->trace != NULL
+      && hs_trace_get_state (self->trace) == HS_TRACE_STATE_RUNNING)
+    return hs_trace_get_route (self->trace);
+
+  hs_helper_route_facts_read (&facts, helper);
+  choice = hs_helper_route_choose (&facts, protocol, helper, NULL);
+  return choice != NULL ? choice->route : HS_HELPER_ROUTE_UNKNOWN;
+}
+
+/* Like a locked panel in GNOME's settings: when probing goes through
+ * pkexec, the status line says beforehand whether an administrator will
+ * be asked, so that a password dialog never comes as a surprise. */
+static void
+update_lock (HsWindow *self)
+{
+  const char *icon = "changes-prevent-symbolic";
+  const char *text = NULL;
+  const char *tooltip = NULL;
+
+  g_assert (HS_IS_WINDOW (self));
+
+  if (self->trace != NULL
+      && hs_trace_get_state (self->trace) == HS_TRACE_STATE_RUNNING)
+    {
+      gtk_widget_hide (self->lock_box);
+      return;
+    }
+
+  if (next_route (self) != HS_HELPER_ROUTE_PKEXEC)
+    {
+      gtk_widget_hide (self->lock_box);
+      return;
+    }
+
+  switch (self->authorization)
+    {
+    case HS_AUTHORIZATION_ALLOWED:
+      icon = "changes-allow-symbolic";
+      text = _("Probing is allowed");
+      tooltip = _("polkit allows Hopscope to probe without asking.");
+      break;
+
+    case HS_AUTHORIZATION_NEEDED:
+      text = _("Starting asks for an administrator");
+      tooltip = _("Probing needs an administrator’s permission: a "
+                  "password dialog opens when you start a trace, once for "
+                  "this session.");
+      break;
+
+    case HS_AUTHORIZATION_REFUSED:
+      text = _("Probing is not allowed");
+      tooltip = _("polkit does not allow you to probe. Ask an "
+                  "administrator to give the probe helper its network "
+                  "capability, or to allow the action "
+                  "io.github.hopscope.Hopscope.probe for you.");
+      break;
+
+    case HS_AUTHORIZATION_UNKNOWN:
+    default:
+      text = _("Probing may ask for an administrator");
+      tooltip = _("Hopscope could not ask polkit whether probing needs an "
+                  "administrator’s permission.");
+      break;
+    }
+
+  gtk_image_set_from_icon_name (self->lock_image, icon, GTK_ICON_SIZE_MENU);
+  gtk_label_set_text (self->lock_label, text);
+  gtk_widget_set_tooltip_text (self->lock_box, tooltip);
+  gtk_widget_show (self->lock_box);
+}
+
+static void check_authorization (HsWindow *self);
+
+static void
+on_authorization_checked (GObject *source,
+                          GAsyncResult *result,
+                          gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HsWindow) self = NULL;
+  GWeakRef *window_ref = user_data;
+  HsAuthorization authorization = HS_AUTHORIZATION_UNKNOWN;
+
+  authorization = hs_authorization_check_finish (result, &error);
+  if (error != NULL)
+    g_debug ("Cannot ask polkit about probing: %s", error->message);
+
+  self = g_weak_ref_get (window_ref);
+  g_weak_ref_clear (window_ref);
+  g_free (window_ref);
+  if (self == NULL)
+    return;
+
+  self->authorization_checking = FALSE;
+  self->authorization = authorization;
+  update_lock (self);
+
+  if (self->authorization_stale)
+    check_authorization (self);
+}
+
+/* Asks polkit again: a rule may have changed, or an administrator may
+ * have authenticated for this session since.  A question is never
+ * cancelled (polkit warns of a cancellation that comes after its
+ * answer); one asked while another is out waits for it. */
+static void
+check_authorization (HsWindow *self)
+{
+  GWeakRef *window_ref = NULL;
+
+  g_assert (HS_IS_WINDOW (self));
+
+  if (self->authorization_checking)
+    {
+      self->authorization_stale = TRUE;
+      return;
+    }
+
+  self->authorization_checking = TRUE;
+  self->authorization_stale = FALSE;
+  window_ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (window_ref, self);
+  hs_authorization_check_async (NULL, on_authorization_checked, window_ref);
 }
 
 static void
@@ -214,13 +367,23 @@ update_info_bar (HsWindow *self)
 
   g_assert (HS_IS_WINDOW (self));
 
-  if (self->trace != NULL
-      && hs_trace_get_state (self->trace) == HS_TRACE_STATE_FAILED)
+  if (self->trace != NULL)
     error = hs_trace_get_error (self->trace);
 
   if (error == NULL)
     {
       gtk_widget_hide (GTK_WIDGET (self->info_bar));
+      return;
+    }
+
+  /* A dismissed authentication is no failure: the trace waits, and the
+   * message says why it does not run. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      markup = g_markup_printf_escaped ("%s", error->message);
+      gtk_label_set_markup (self->info_label, markup);
+      gtk_info_bar_set_message_type (self->info_bar, GTK_MESSAGE_INFO);
+      gtk_widget_show (GTK_WIDGET (self->info_bar));
       return;
     }
 
@@ -231,6 +394,7 @@ update_info_bar (HsWindow *self)
                                     _("The figures measured so far are "
                                       "kept."));
   gtk_label_set_markup (self->info_label, markup);
+  gtk_info_bar_set_message_type (self->info_bar, GTK_MESSAGE_ERROR);
   gtk_widget_show (GTK_WIDGET (self->info_bar));
 }
 
@@ -323,6 +487,12 @@ on_trace_state_changed (HsTrace *trace,
   update_info_bar (self);
   update_status (self);
   schedule_refresh (self);
+
+  /* Whether an administrator must be asked changes as helpers start and
+   * end. */
+  if (hs_trace_get_state (trace) != HS_TRACE_STATE_STARTING)
+    check_authorization (self);
+  update_lock (self);
 }
 
 static void
@@ -416,7 +586,7 @@ on_start_activate (GSimpleAction *action,
     }
 
   trace = hs_trace_new (&options, NULL);
-  hs_trace_set_read_delay (trace, READ_DELAY_MS);
+  hs_trace_set_probe_service (trace, probe_service (self));
   remember_target (self, options.target);
   hs_trace_options_clear (&options);
 
@@ -523,6 +693,22 @@ on_dump_table_activate (GSimpleAction *action,
   json_builder_set_member_name (builder, "rounds");
   json_builder_add_int_value (builder, self->trace
                               ? hs_trace_get_rounds (self->trace) : 0);
+  json_builder_set_member_name (builder, "route");
+  json_builder_add_string_value (builder, hs_report_route_to_string
+                                 (self->trace ? hs_trace_get_route (self->trace)
+                                              : HS_HELPER_ROUTE_UNKNOWN));
+  json_builder_set_member_name (builder, "next_route");
+  json_builder_add_string_value (builder,
+                                 hs_report_route_to_string (next_route (self)));
+  json_builder_set_member_name (builder, "authorization");
+  json_builder_add_string_value (builder, hs_authorization_to_string
+                                 (self->authorization));
+  json_builder_set_member_name (builder, "lock");
+  if (gtk_widget_get_visible (self->lock_box))
+    json_builder_add_string_value (builder,
+                                   gtk_label_get_text (self->lock_label));
+  else
+    json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "status");
   json_builder_add_string_value (builder,
                                  gtk_label_get_text (self->status_label));
@@ -750,6 +936,9 @@ hs_window_class_init (HsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HsWindow, chart_view);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, rounds_label);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, lock_box);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, lock_image);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, lock_label);
   gtk_widget_class_bind_template_callback (widget_class,
                                            on_target_entry_activate);
   gtk_widget_class_bind_template_callback (widget_class,
@@ -791,6 +980,7 @@ hs_window_new (HsApplication *application)
 
   self = g_object_new (HS_TYPE_WINDOW, "application", application, NULL);
   setup_settings (self, application);
+  check_authorization (self);
   return self;
 }
 

@@ -134,6 +134,9 @@ class GuiTest(unittest.TestCase):
         self.assertEqual(dump["entry"], TARGET)
         self.assertIsNone(dump["info_bar"])
         self.assertIn("Probing as root", dump["status"])
+        # Root needs no administrator: no lock shows in the status line.
+        self.assertEqual(dump["route"], "root")
+        self.assertIsNone(dump["lock"])
 
         rows = dump["rows"]
         self.assertEqual([row["hop"] for row in rows],
@@ -272,6 +275,7 @@ class GuiTest(unittest.TestCase):
         self.assertTrue(self.app.helper_pids())
 
     def test_06_change_target(self):
+        helpers = self.app.helper_pids()
         self.app.activate("set-target", f'<"{OTHER_TARGET}">')
         dump = self.app.wait_dump("the new target", lambda d: (
             d["target"] == OTHER_TARGET and len(d["rows"]) >= len(HOPS)
@@ -281,6 +285,10 @@ class GuiTest(unittest.TestCase):
         # Nobody is at that address: hop 6 says the host is unreachable,
         # and the target never answers.
         self.assertFalse(any(row["target"] for row in dump["rows"]))
+        # The new trace kept the helper that ran: through pkexec, nobody
+        # would be asked again.
+        self.assertEqual(self.app.helper_pids(), helpers)
+        self.assertEqual(len(helpers), 1)
 
     def test_07_second_launch(self):
         second = self.app.launch(TARGET)
@@ -309,10 +317,12 @@ class GuiTest(unittest.TestCase):
         self.assertIsNotNone(self.app.dump(window=1))
 
     def test_08_quit(self):
+        # Both windows trace through the application's one helper, so
+        # that pkexec would ask an administrator once for the session.
         helpers = self.app.helper_pids()
-        self.assertEqual(len(helpers), 2, "one helper for each window")
+        self.assertEqual(len(helpers), 1, "one helper for every window")
         self.assertEqual(self.app.quit(), 0)
-        # Each window stopped its helper: none is left running.
+        # The application stopped its helper on the way out.
         wait_for("the helpers to end", lambda: not any(
             os.path.exists(f"/proc/{pid}") and not is_zombie(pid)
             for pid in helpers), timeout=5)

@@ -678,6 +678,12 @@ client_finish_start (HsProbeClient *self,
 static HsHelperRoute
 client_guess_route (HsProbeClient *self)
 {
+  /* A helper meant to run without privilege that still opened raw
+   * sockets got a capability after all, and the user is told so. */
+  if (self->requested_route == HS_HELPER_ROUTE_UNPRIVILEGED
+      && g_strcmp0 (self->socket_kind, "raw") == 0)
+    return HS_HELPER_ROUTE_CAPABILITY;
+
   if (self->requested_route != HS_HELPER_ROUTE_UNKNOWN)
     return self->requested_route;
   if (geteuid () == 0)

@@ -68,7 +68,9 @@ void                  hs_trace_pause            (HsTrace *self);
 /* Forgets every hop and statistic; the trace is idle again. */
 void                  hs_trace_reset            (HsTrace *self);
 HsTraceState          hs_trace_get_state        (HsTrace *self);
-/* Why the trace failed, in words for the user; NULL unless FAILED. */
+/* Why the trace failed, in words for the user, when FAILED; or, when it
+ * went back to IDLE or PAUSED because the pkexec dialog was dismissed, a
+ * G_IO_ERROR_CANCELLED that says so.  NULL otherwise. */
 const GError         *hs_trace_get_error        (HsTrace *self);
 GInetAddress         *hs_trace_get_address      (HsTrace *self);
 /* The hops, HsHop objects ordered by time-to-live, first_ttl first. */

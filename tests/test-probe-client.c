@@ -613,6 +613,56 @@ test_helper_exits_at_once (void)
                    "installed completely.");
 }
 
+/* A stand-in for pkexec that leaves with STATUS, as the real one does
+ * when the dialog is dismissed (126) or polkit says no (127). */
+static GError *
+start_fake_pkexec (int status)
+{
+  g_autofree char *folder = g_build_filename (path.scratch, "pkexec-bin",
+                                              NULL);
+  g_autofree char *file = g_build_filename (folder, "pkexec", NULL);
+  g_autofree char *script = g_strdup_printf
+    ("#!/bin/sh\necho 'Error executing command as another user: Not "
+     "authorized' >&2\nexit %d\n", status);
+  const char *argv[] = { file, "/usr/libexec/hopscope-probe", NULL };
+  g_autoptr(HsProbeClient) client = NULL;
+  GError *error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+  g_file_set_contents (file, script, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (file, 0755), ==, 0);
+
+  client = hs_probe_client_new (argv, HS_HELPER_ROUTE_PKEXEC);
+  g_assert_false (start_client (client, &error));
+  g_assert_false (hs_probe_client_is_running (client));
+  g_test_message ("pkexec %d: %s", status, error->message);
+
+  return error;
+}
+
+static void
+test_pkexec_dismissed (void)
+{
+  g_autoptr(GError) error = start_fake_pkexec (126);
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (g_str_has_prefix (error->message,
+                                   "Probing needs authorization"));
+}
+
+static void
+test_pkexec_refused (void)
+{
+  g_autoptr(GError) error = start_fake_pkexec (127);
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_nonnull (strstr (error->message, "Not authorized"));
+  g_assert_nonnull (strstr (error->message, "setcap cap_net_raw+ep"));
+  g_assert_nonnull (strstr (error->message,
+                            "io.github.hopscope.Hopscope.probe"));
+}
+
 /* A fake helper: it answers check-support (udp badly), writes garbage
  * between its replies, and answers each probe by its time-to-live. */
 static const char garbage_helper[] =
@@ -983,6 +1033,10 @@ main (int argc,
                        test_missing_helper);
       g_test_add_func ("/Hopscope/ProbeClient/exits-at-once",
                        test_helper_exits_at_once);
+      g_test_add_func ("/Hopscope/ProbeClient/pkexec-dismissed",
+                       test_pkexec_dismissed);
+      g_test_add_func ("/Hopscope/ProbeClient/pkexec-refused",
+                       test_pkexec_refused);
       g_test_add_func ("/Hopscope/ProbeClient/malformed-replies",
                        test_malformed_replies);
       g_test_add_func ("/Hopscope/ProbeClient/stop-deaf-helper",

@@ -124,7 +124,7 @@ on_about_activate (GSimpleAction *action,
                          "copyright", _("Copyright 2026 The Hopscope authors"),
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "authors", authors,
-                         "logo-icon-name", "network-workgroup-symbolic",
+                         "logo-icon-name", HS_APPLICATION_ID,
                          NULL);
 }
 
@@ -163,7 +163,7 @@ hs_application_startup (GApplication *application)
   gtk_style_context_add_provider_for_screen
     (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
      GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  gtk_window_set_default_icon_name ("network-workgroup");
+  gtk_window_set_default_icon_name (HS_APPLICATION_ID);
 }
 
 static void

@@ -8,11 +8,17 @@ test-gui.py and bench-window.py share them.  The programs come from the
 environment the meson test gives (HOPSCOPE, HOPSCOPE_PROBE,
 GSETTINGS_SCHEMA_DIR, HOPSCOPE_BUILD_ROOT for the screenshots); Desktop and
 Hopscope also take them as arguments.
+
+Given a user (a pwd entry), Desktop runs the X server, the session bus and
+every program it starts for the test as that user, for the tests that need
+a desktop of an unprivileged person (test-polkit.py); its folder must then
+be one the user can write in.
 """
 
 import ctypes
 import json
 import os
+import pwd
 import select
 import subprocess
 import sys
@@ -45,24 +51,50 @@ def wait_for(what, predicate, timeout=WAIT, interval=0.2):
 
 class Desktop:
     """An X server and a D-Bus session bus of the test's own.  HELPER and
-    SCHEMA_DIR go into the environment of the programs run on it."""
+    SCHEMA_DIR go into the environment of the programs run on it.  With
+    USER (a pwd entry or a name), they all run as that user."""
 
-    def __init__(self, directory, helper=None, schema_dir=None):
+    def __init__(self, directory, helper=None, schema_dir=None, user=None):
         self.directory = directory
         self.helper = helper or HELPER
         self.schema_dir = schema_dir or SCHEMA_DIR
+        if isinstance(user, str):
+            user = pwd.getpwnam(user)
+        self.user = user
+        self.runtime_dir = None
         self.xvfb = None
         self.bus = None
         self.display = None
         self.bus_address = None
         self._displayfd = None
 
+    def command(self, argv):
+        """ARGV as it runs on this desktop: as its user, when it has one
+        (setpriv execs ARGV, so the child's pid is ARGV's)."""
+        if self.user is None:
+            return list(argv)
+        return ["setpriv", "--reuid", str(self.user.pw_uid), "--regid",
+                str(self.user.pw_gid), "--init-groups", "--", *argv]
+
     def start(self):
+        if self.user is not None:
+            # GLib wants a private runtime folder of the user's own.
+            self.runtime_dir = os.path.join(self.directory, "runtime")
+            os.makedirs(self.runtime_dir, mode=0o700, exist_ok=True)
+            os.chown(self.runtime_dir, self.user.pw_uid, self.user.pw_gid)
+            # Xvfb run by the user would create the folder of the X
+            # sockets as the user's own; every X server shares it, so it
+            # must be root's, as on any system.
+            if not os.path.isdir("/tmp/.X11-unix"):
+                os.mkdir("/tmp/.X11-unix")
+                os.chmod("/tmp/.X11-unix", 0o1777)
+
         read_end, write_end = os.pipe()
         with open(os.path.join(self.directory, "xvfb.log"), "w") as log:
             self.xvfb = subprocess.Popen(
-                ["Xvfb", "-displayfd", str(write_end), "-screen", "0",
-                 "1280x800x24", "-nolisten", "tcp", "-noreset"],
+                self.command(
+                    ["Xvfb", "-displayfd", str(write_end), "-screen", "0",
+                     "1280x800x24", "-nolisten", "tcp", "-noreset"]),
                 pass_fds=[write_end], stdout=subprocess.DEVNULL, stderr=log)
         os.close(write_end)
         # Xvfb writes the number and its newline apart: the pipe stays open
@@ -86,8 +118,9 @@ class Desktop:
 
         socket_path = os.path.join(self.directory, "bus")
         self.bus = subprocess.Popen(
-            ["dbus-daemon", "--session", "--nofork", "--nosyslog",
-             f"--address=unix:path={socket_path}", "--print-address"],
+            self.command(
+                ["dbus-daemon", "--session", "--nofork", "--nosyslog",
+                 f"--address=unix:path={socket_path}", "--print-address"]),
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         ready, _, _ = select.select([self.bus.stdout], [], [], 10)
         self.bus_address = self.bus.stdout.readline().strip() if ready else ""
@@ -121,6 +154,17 @@ class Desktop:
             "LANG": "C.UTF-8",
         })
         env.pop("GTK_THEME", None)
+        if self.user is not None:
+            for name in [name for name in env if name.startswith("XDG_")]:
+                del env[name]
+            env.update({
+                "HOME": self.directory,
+                "USER": self.user.pw_name,
+                "LOGNAME": self.user.pw_name,
+                # pkexec refuses a shell that /etc/shells does not list.
+                "SHELL": "/bin/sh",
+                "XDG_RUNTIME_DIR": self.runtime_dir,
+            })
         env.update(more)
         return env
 
@@ -228,8 +272,8 @@ class Hopscope:
     def launch(self, *args):
         """Runs hopscope ARGS; the first launch is the primary instance."""
         log = open(self.log_path, "a")
-        process = self.sim.popen([self.program, *args], env=self.env,
-                                 stdout=log, stderr=log)
+        process = self.sim.popen(self.desktop.command([self.program, *args]),
+                                 env=self.env, stdout=log, stderr=log)
         log.close()
         if self.process is None:
             self.process = process
@@ -240,13 +284,13 @@ class Hopscope:
                 "--object-path", f"{APP_PATH}/window/{window}",
                 "--method", "org.gtk.Actions.Activate", action,
                 f"[{parameter}]" if parameter is not None else "[]", "{}"]
-        return subprocess.run(argv, env=self.env, capture_output=True,
-                               text=True, timeout=10)
+        return subprocess.run(self.desktop.command(argv), env=self.env,
+                              capture_output=True, text=True, timeout=10)
 
     def app_action(self, action):
-        return subprocess.run(["gapplication", "action", APP_ID, action],
-                              env=self.env, capture_output=True, text=True,
-                              timeout=10)
+        return subprocess.run(
+            self.desktop.command(["gapplication", "action", APP_ID, action]),
+            env=self.env, capture_output=True, text=True, timeout=10)
 
     def dump(self, window=1):
         """What window WINDOW shows, or None while it cannot say."""

@@ -1022,20 +1022,25 @@ start_error (HsProbeClient *self,
 
   if (self->requested_route == HS_HELPER_ROUTE_PKEXEC && status == 126)
     return g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                        _("Probing needs authorization: the authentication "
+                        _("Probing needs authorisation: the authentication "
                           "was dismissed. Start the trace again to be "
                           "asked again."));
 
   /* pkexec leaves with 127 when polkit said no, and also when it could
-   * not ask (no polkit daemon): its last words say which. */
+   * not ask (no polkit daemon).  Its own last words are untranslated and
+   * often say nothing ("This incident has been reported."): they go to
+   * the log, and the window says whether polkit could be asked. */
   if (self->requested_route == HS_HELPER_ROUTE_PKEXEC && status == 127)
-    return g_error_new (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                        _("Authorization to probe was refused (%s). Ask an "
-                          "administrator to give the helper its network "
-                          "capability (setcap cap_net_raw+ep %s), or to "
-                          "allow the polkit action "
-                          "io.github.hopscope.Hopscope.probe for you."),
-                        how, HOPSCOPE_HELPER_PATH);
+    {
+      g_debug ("pkexec refused to start the probe helper: %s", how);
+      return g_error_new (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                          _("Authorisation to probe was refused. Ask an "
+                            "administrator to give the helper its network "
+                            "capability (setcap cap_net_raw+ep %s), or to "
+                            "allow the polkit action "
+                            "io.github.hopscope.Hopscope.probe for you."),
+                          HOPSCOPE_HELPER_PATH);
+    }
 
   return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
                       _("The probe helper %s could not be started: it "

@@ -138,7 +138,7 @@ class RouteTest(unittest.TestCase):
         status, report, errors = self.report(self.plain, user=NOBODY)
         self.assertNotEqual(status, 0)
         self.assertIsNone(report)
-        self.assertIn("Authorization to probe was refused", errors)
+        self.assertIn("Authorisation to probe was refused", errors)
         self.assertIn("setcap cap_net_raw+ep", errors)
         self.assertIn("io.github.hopscope.Hopscope.probe", errors)
 

@@ -280,6 +280,79 @@ test_reset (void)
   g_assert_cmpuint (n_changed, ==, 3);
 }
 
+/* A range keeps its own probes only, and counts them as the hop did: ten
+ * probes a second apart, answered by two routers in turn, the fourth and
+ * the seventh lost; the range [3 s, 7 s) holds probes 3 to 6. */
+static void
+test_copy_range (void)
+{
+  g_autoptr(HsHop) hop = hs_hop_new (4);
+  g_autoptr(HsHop) copy = NULL;
+  g_autoptr(HsHop) all = NULL;
+  g_autoptr(HsHop) empty = NULL;
+  g_autoptr(GInetAddress) first = new_address ("203.0.113.4");
+  g_autoptr(GInetAddress) second = new_address ("203.0.113.44");
+  const HsHopStats *stats = NULL;
+
+  for (gint64 i = 0; i < 10; i++)
+    {
+      hs_hop_record_sent (hop);
+      if (i == 3 || i == 6)
+        hs_hop_record_lost (hop, i * G_USEC_PER_SEC);
+      else
+        hs_hop_record_answer (hop, i * G_USEC_PER_SEC, 1000 * (i + 1),
+                              i % 2 ? first : second,
+                              i == 9 ? "16005,0,1,1" : NULL, FALSE);
+    }
+  hs_hop_set_responder_name (hop, first, "r4.example.net");
+
+  copy = hs_hop_copy_range (hop, 3 * G_USEC_PER_SEC, 7 * G_USEC_PER_SEC);
+  stats = hs_hop_get_stats (copy);
+  g_assert_cmpuint (hs_hop_get_ttl (copy), ==, 4);
+  g_assert_cmpuint (stats->sent, ==, 4);
+  g_assert_cmpuint (stats->answered, ==, 2);
+  g_assert_cmpuint (stats->lost, ==, 2);
+  g_assert_cmpfloat_with_epsilon (hs_hop_stats_get_loss_percent (stats),
+                                  50.0, EPSILON);
+  g_assert_cmpint (stats->best_us, ==, 5000);
+  g_assert_cmpint (stats->worst_us, ==, 6000);
+  g_assert_cmpint (stats->last_us, ==, 6000);
+  g_assert_cmpfloat_with_epsilon (hs_hop_stats_get_mean_us (stats), 5500.0,
+                                  EPSILON);
+  g_assert_cmpuint (hs_history_get_length (hs_hop_get_history (copy)), ==, 4);
+
+  /* Probe 4 (second router) and probe 5 (first) answered: numbered in the
+   * order the range saw them, each with its name and labels. */
+  g_assert_cmpuint (hs_hop_get_n_responders (copy), ==, 2);
+  g_assert_true (g_inet_address_equal (hs_hop_get_responder (copy, 0)->address,
+                                       second));
+  g_assert_cmpuint (hs_hop_get_responder (copy, 0)->answers, ==, 1);
+  g_assert_cmpstr (hs_hop_get_responder (copy, 1)->name, ==,
+                   "r4.example.net");
+  g_assert_cmpstr (hs_hop_get_responder (copy, 1)->mpls, ==, "16005,0,1,1");
+  g_assert_cmpuint (hs_history_get (hs_hop_get_history (copy), 1)->responder,
+                    ==, 1);
+  g_assert_cmpuint (hs_history_get (hs_hop_get_history (copy), 2)->responder,
+                    ==, 2);
+
+  /* The whole range gives the hop's own figures back. */
+  all = hs_hop_copy_range (hop, 0, G_MAXINT64);
+  g_assert_cmpuint (hs_hop_get_stats (all)->sent, ==, 10);
+  g_assert_cmpuint (hs_hop_get_stats (all)->lost, ==, 2);
+  g_assert_cmpfloat_with_epsilon (hs_hop_stats_get_mean_us
+                                    (hs_hop_get_stats (all)),
+                                  hs_hop_stats_get_mean_us
+                                    (hs_hop_get_stats (hop)), EPSILON);
+  g_assert_cmpfloat_with_epsilon (hs_hop_stats_get_deviation_us
+                                    (hs_hop_get_stats (all)),
+                                  hs_hop_stats_get_deviation_us
+                                    (hs_hop_get_stats (hop)), EPSILON);
+
+  empty = hs_hop_copy_range (hop, 20 * G_USEC_PER_SEC, 30 * G_USEC_PER_SEC);
+  g_assert_cmpuint (hs_hop_get_stats (empty)->sent, ==, 0);
+  g_assert_cmpuint (hs_hop_get_n_responders (empty), ==, 0);
+}
+
 int
 main (int argc,
       char *argv[])
@@ -294,6 +367,7 @@ main (int argc,
   g_test_add_func ("/Hopscope/Hop/no-responder", test_no_responder);
   g_test_add_func ("/Hopscope/Hop/responder-name", test_responder_name);
   g_test_add_func ("/Hopscope/Hop/reset", test_reset);
+  g_test_add_func ("/Hopscope/Hop/copy-range", test_copy_range);
 
   return g_test_run ();
 }

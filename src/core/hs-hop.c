@@ -385,6 +385,75 @@ hs_hop_record_answer (HsHop *self,
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
+HsHop *
+hs_hop_copy_range (HsHop *self,
+                   gint64 from_us,
+                   gint64 to_us)
+{
+  g_autoptr(HsHop) copy = NULL;
+  g_autofree gint *mapping = NULL;
+  guint length = 0;
+
+  g_return_val_if_fail (HS_IS_HOP (self), NULL);
+  g_return_val_if_fail (from_us <= to_us, NULL);
+
+  copy = hs_hop_new (self->ttl);
+  mapping = g_new (gint, self->responders->len + 1);
+  for (guint i = 0; i <= self->responders->len; i++)
+    mapping[i] = -1;
+
+  length = hs_history_get_length (self->history);
+  for (guint i = hs_history_find (self->history, from_us); i < length; i++)
+    {
+      HsProbeRecord record = *hs_history_get (self->history, i);
+
+      if (record.sent_us >= to_us)
+        break;
+
+      hs_hop_stats_add_sent (&copy->stats);
+      if (record.round_trip_us == HS_PROBE_LOST)
+        {
+          hs_hop_stats_add_lost (&copy->stats);
+          hs_history_append (copy->history, &record);
+          continue;
+        }
+
+      hs_hop_stats_add_answer (&copy->stats, record.round_trip_us);
+      if (record.flags & HS_PROBE_RECORD_TARGET_REPLY)
+        copy->is_target = TRUE;
+
+      /* Responders are numbered again in the order the range first saw
+       * them, as a live hop numbers them. */
+      if (record.responder > 0 && record.responder <= self->responders->len)
+        {
+          const HsResponder *original =
+            &g_array_index (self->responders, HsResponder,
+                            record.responder - 1);
+
+          if (mapping[record.responder] < 0)
+            {
+              HsResponder added = {
+                .address = g_object_ref (original->address),
+                .name = g_strdup (original->name),
+                .mpls = g_strdup (original->mpls),
+              };
+
+              g_array_append_val (copy->responders, added);
+              mapping[record.responder] = copy->responders->len - 1;
+            }
+          g_array_index (copy->responders, HsResponder,
+                         mapping[record.responder]).answers++;
+          record.responder = (guint16) (mapping[record.responder] + 1);
+        }
+      else
+        record.responder = 0;
+
+      hs_history_append (copy->history, &record);
+    }
+
+  return g_steal_pointer (&copy);
+}
+
 /**
  * hs_hop_record_lost:
  * @self: a hop

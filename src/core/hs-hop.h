@@ -69,6 +69,15 @@ void                hs_hop_record_lost         (HsHop *self,
 void                hs_hop_set_responder_name  (HsHop *self,
                                                 GInetAddress *address,
                                                 const char *name);
+/* A new hop with only the probes HOP sent at or after FROM_US and before
+ * TO_US (0 and G_MAXINT64 take them all), its statistics, responders and
+ * their shares recomputed from them, its names and MPLS labels kept.  Each
+ * probe is counted as it is in the history: in send order, with no probe
+ * in flight, so jitter may differ from the live figure by the order of
+ * arrival. */
+HsHop              *hs_hop_copy_range          (HsHop *self,
+                                                gint64 from_us,
+                                                gint64 to_us);
 /* Forgets every probe and responder; the time-to-live stays. */
 void                hs_hop_reset               (HsHop *self);
 

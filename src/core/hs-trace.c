@@ -7,6 +7,7 @@
 
 #include "hs-name-cache.h"
 #include "hs-trace.h"
+#include "hs-trace-data.h"
 
 /* How long the probe rate looks back, in microseconds. */
 #define PROBE_RATE_WINDOW_US (5 * G_USEC_PER_SEC)
@@ -77,6 +78,11 @@ struct _HsTrace
   GQueue send_times;        /* monotonic times of the last probes sent */
   gint64 first_send_monotonic_us;
   gint64 start_time_us;
+
+  /* A trace read from a recording shows what was measured and probes no
+   * more; it keeps the route the recording names. */
+  gboolean read_only;
+  HsHelperRoute recorded_route;
 };
 
 enum
@@ -1099,6 +1105,56 @@ hs_trace_new (const HsTraceOptions *options,
 }
 
 /**
+ * hs_trace_new_from_data:
+ * @data: what a trace measured, from a recording say
+ *
+ * Returns: (transfer full): a finished trace that shows @data and never
+ *   probes: starting it does nothing, and resetting it keeps its data
+ */
+HsTrace *
+hs_trace_new_from_data (const HsTraceData *data)
+{
+  HsTrace *self = NULL;
+  guint n_items = 0;
+
+  g_return_val_if_fail (data != NULL, NULL);
+
+  self = g_object_new (HS_TYPE_TRACE, NULL);
+  hs_trace_options_copy (&data->options, &self->options);
+  self->read_only = TRUE;
+  self->recorded_route = data->route;
+  if (data->address != NULL)
+    self->address = g_inet_address_new_from_string (data->address);
+  self->start_time_us = data->started_us;
+  self->rounds_started = data->rounds;
+  self->rounds_in = data->rounds;
+
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (data->hops));
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(HsHop) hop = g_list_model_get_item (G_LIST_MODEL (data->hops),
+                                                    i);
+
+      g_ptr_array_add (self->hops, g_object_ref (hop));
+      if (hs_hop_is_target (hop) && self->target_ttl == 0)
+        self->target_ttl = hs_hop_get_ttl (hop);
+    }
+  if (MIN (data->n_hops, n_items) > 0)
+    show_hops (self, self->options.first_ttl + MIN (data->n_hops, n_items) - 1);
+  self->state = HS_TRACE_STATE_FINISHED;
+
+  return self;
+}
+
+gboolean
+hs_trace_is_read_only (HsTrace *self)
+{
+  g_return_val_if_fail (HS_IS_TRACE (self), FALSE);
+
+  return self->read_only;
+}
+
+/**
  * hs_trace_get_options:
  * @self: a trace
  *
@@ -1124,6 +1180,9 @@ void
 hs_trace_start (HsTrace *self)
 {
   g_return_if_fail (HS_IS_TRACE (self));
+
+  if (self->read_only)
+    return;
 
   switch (self->state)
     {
@@ -1192,6 +1251,9 @@ void
 hs_trace_reset (HsTrace *self)
 {
   g_return_if_fail (HS_IS_TRACE (self));
+
+  if (self->read_only)
+    return;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -1340,6 +1402,9 @@ HsHelperRoute
 hs_trace_get_route (HsTrace *self)
 {
   g_return_val_if_fail (HS_IS_TRACE (self), HS_HELPER_ROUTE_UNKNOWN);
+
+  if (self->read_only)
+    return self->recorded_route;
 
   if (self->client == NULL)
     return HS_HELPER_ROUTE_UNKNOWN;

@@ -51,6 +51,9 @@ typedef enum
   HS_TRACE_STATE_FAILED,       /* see hs_trace_get_error(); data is kept */
 } HsTraceState;
 
+/* Defined in hs-trace-data.h. */
+typedef struct _HsTraceData HsTraceData;
+
 #define HS_TYPE_TRACE (hs_trace_get_type ())
 
 G_DECLARE_FINAL_TYPE (HsTrace, hs_trace, HS, TRACE, GObject)
@@ -59,6 +62,9 @@ G_DECLARE_FINAL_TYPE (HsTrace, hs_trace, HS, TRACE, GObject)
  * $HOPSCOPE_PROBE when set). */
 HsTrace              *hs_trace_new              (const HsTraceOptions *options,
                                                  const char * const *helper_argv);
+/* A finished trace that shows DATA (hs-trace-data.h) and never probes. */
+HsTrace              *hs_trace_new_from_data    (const HsTraceData *data);
+gboolean              hs_trace_is_read_only     (HsTrace *self);
 const HsTraceOptions *hs_trace_get_options      (HsTrace *self);
 /* Resolves the target, starts the helper and probes.  Also continues a
  * paused trace, a finished one (for count more rounds), or one whose

@@ -510,6 +510,37 @@ hs_hop_set_responder_name (HsHop *self,
 }
 
 /**
+ * hs_hop_hide_responder:
+ * @self: a hop
+ * @index: a responder's index
+ * @label: what the responder reads as instead, "hidden"
+ *
+ * Replaces the responder's address by the unspecified address of its
+ * family (0.0.0.0 or ::) and its name by @label, keeping its answers.
+ */
+void
+hs_hop_hide_responder (HsHop *self,
+                       guint index,
+                       const char *label)
+{
+  HsResponder *entry = NULL;
+  GSocketFamily family = G_SOCKET_FAMILY_IPV4;
+
+  g_return_if_fail (HS_IS_HOP (self));
+  g_return_if_fail (index < self->responders->len);
+  g_return_if_fail (label != NULL);
+
+  entry = &g_array_index (self->responders, HsResponder, index);
+  family = g_inet_address_get_family (entry->address);
+  g_object_unref (entry->address);
+  entry->address = g_inet_address_new_any (family);
+  g_free (entry->name);
+  entry->name = g_strdup (label);
+
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+/**
  * hs_hop_reset:
  * @self: a hop
  *

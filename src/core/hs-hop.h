@@ -78,6 +78,13 @@ void                hs_hop_set_responder_name  (HsHop *self,
 HsHop              *hs_hop_copy_range          (HsHop *self,
                                                 gint64 from_us,
                                                 gint64 to_us);
+/* Hides the responder at INDEX before the hop is shared: its address
+ * becomes the unspecified address of its family and its name LABEL; its
+ * answers, share and history stay.  For a copy that records nothing more
+ * (see hs-privacy.h); emits HsHop::changed. */
+void                hs_hop_hide_responder      (HsHop *self,
+                                                guint index,
+                                                const char *label);
 /* Forgets every probe and responder; the time-to-live stays. */
 void                hs_hop_reset               (HsHop *self);
 

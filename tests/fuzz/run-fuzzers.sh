@@ -2,9 +2,9 @@
 # Copyright 2026 The Hopscope authors
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Runs each built fuzz target of the helper's parsers for SECONDS seconds
-# over a copy of its seed corpus, and fails if any of them crashes.  It
-# builds nothing: set up a build with
+# Runs each built fuzz target (the helper's parsers, the recording reader)
+# for SECONDS seconds over a copy of its seed corpus, and fails if any of
+# them crashes.  It builds nothing: set up a build with
 #   CC=clang meson setup BUILD -Dfuzzing=true && ninja -C BUILD
 #
 # Usage: run-fuzzers.sh [SECONDS] [BUILD]
@@ -42,8 +42,11 @@ mkdir -p "$crashes"
 
 status=0
 ran=0
-for name in command decode; do
-    target=$fuzz_build/fuzz-probe-$name
+for name in command decode recording; do
+    case $name in
+        recording) target=$fuzz_build/fuzz-$name ;;
+        *) target=$fuzz_build/fuzz-probe-$name ;;
+    esac
     if [ ! -x "$target" ]; then
         echo "run-fuzzers.sh: $target is not built" >&2
         status=1
@@ -57,9 +60,11 @@ for name in command decode; do
     cp "$here/corpus/$name/"* "$corpus/"
 
     # Requests may run past the line limit and packets up to an Ethernet
-    # frame, whatever the seeds' sizes.
+    # frame, whatever the seeds' sizes; recordings get room for a few hops
+    # of probes.
     case $name in
         command) max_len=10000 ;;
+        recording) max_len=16384 ;;
         *) max_len=1500 ;;
     esac
 
@@ -70,7 +75,7 @@ for name in command decode; do
         set -- "$@" -dict="$here/$name.dict"
     fi
 
-    echo "== fuzz-probe-$name for ${seconds}s"
+    echo "== $(basename "$target") for ${seconds}s"
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         "$target" "$@" "$corpus" >"$work/$name.log" 2>&1
     result=$?
@@ -78,12 +83,12 @@ for name in command decode; do
 
     grep -E '^(stat::|Done|INFO: seed corpus)' "$work/$name.log"
     if [ "$result" -ne 0 ]; then
-        echo "fuzz-probe-$name FAILED with status $result:" >&2
+        echo "$(basename "$target") FAILED with status $result:" >&2
         tail -n 60 "$work/$name.log" >&2
         ls -l "$crashes" >&2
         status=1
     else
-        echo "fuzz-probe-$name: no crash"
+        echo "$(basename "$target"): no crash"
     fi
 done
 

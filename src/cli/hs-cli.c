@@ -9,7 +9,12 @@
 #include <glib-unix.h>
 
 #include "hs-cli.h"
+#include "hs-diagnosis.h"
+#include "hs-privacy.h"
+#include "hs-recording.h"
 #include "hs-report.h"
+#include "hs-snapshot.h"
+#include "hs-trace-data.h"
 #include "hs-trace.h"
 
 /* mtr's defaults, so that the same command line gives the same trace. */
@@ -40,9 +45,27 @@ typedef struct
   gboolean wide;
   gboolean json;
   gboolean csv;
+  gboolean markdown;
   int timeout;
+  gboolean hide_private;
+  gboolean hide_own;
+  int hide_first;
+  char *record_path;
+  char *open_path;
+  char *snapshot_path;
   char **targets;
 } CommandLine;
+
+/* What a report run writes once it has the data, live or recorded. */
+typedef struct
+{
+  HsReportFormat format;
+  gboolean wide;
+  HsPrivacy privacy;
+  const char *record_path;     /* NULL: no recording */
+  const char *snapshot_path;   /* NULL: no snapshot */
+  HsSnapshotFormat snapshot_format;
+} Outputs;
 
 /* One report run: the trace, the loop that waits for it, and how it
  * ended. */
@@ -50,8 +73,7 @@ typedef struct
 {
   HsTrace *trace;
   GMainLoop *loop;
-  HsReportFormat format;
-  gboolean wide;
+  const Outputs *outputs;
   gint64 started_us;
   gboolean done;
   int status;
@@ -75,7 +97,10 @@ hs_cli_wants_report (int argc,
       if (g_str_equal (arg, "--"))
         break;
       if (g_str_equal (arg, "--report") || g_str_equal (arg, "--json")
-          || g_str_equal (arg, "--csv") || g_str_equal (arg, "--report-wide"))
+          || g_str_equal (arg, "--csv") || g_str_equal (arg, "--report-wide")
+          || g_str_equal (arg, "--markdown")
+          || g_str_equal (arg, "--snapshot")
+          || g_str_has_prefix (arg, "--snapshot="))
         return TRUE;
 
       /* A group of short flags names the report if one of them does. */
@@ -109,7 +134,8 @@ command_line_to_options (const CommandLine *line,
 
   if (line->targets == NULL || line->targets[0] == NULL)
     return usage_error (error, _("No target given: name the host or address "
-                                 "to trace after the options."));
+                                 "to trace after the options, or give a "
+                                 "recording with --open."));
   if (line->targets[1] != NULL)
     return usage_error (error, _("More than one target given: a report "
                                  "traces one host; run hopscope once for "
@@ -144,9 +170,6 @@ command_line_to_options (const CommandLine *line,
   if (line->ipv4 && line->ipv6)
     return usage_error (error, _("-4 and -6 exclude each other: choose "
                                  "one address family."));
-  if (line->json && line->csv)
-    return usage_error (error, _("--json and --csv exclude each other: "
-                                 "choose one format."));
 
   g_free (options->target);
   options->target = g_strdup (line->targets[0]);
@@ -168,37 +191,147 @@ command_line_to_options (const CommandLine *line,
   return TRUE;
 }
 
-static void
+/* A recording is reported on as it was measured: an option that would
+ * change how a trace probes has nothing to change there.  An option left
+ * at its default cannot be told from one not given, and changes nothing
+ * either. */
+static gboolean
+check_open (const CommandLine *line,
+            const CommandLine *defaults,
+            GError **error)
+{
+  g_assert (line != NULL);
+  g_assert (defaults != NULL);
+
+  if (line->targets != NULL && line->targets[0] != NULL)
+    return usage_error (error, _("--open reports on a recording and traces "
+                                 "nothing: give no target with it, or "
+                                 "leave out --open to trace the target."));
+  if (line->count != defaults->count || line->interval != defaults->interval
+      || line->size != defaults->size
+      || line->first_ttl != defaults->first_ttl
+      || line->max_ttl != defaults->max_ttl || line->port != defaults->port
+      || line->timeout != defaults->timeout || line->tcp || line->udp
+      || line->ipv4 || line->ipv6 || line->no_dns)
+    return usage_error (error, _("--open reports on a recording as it was "
+                                 "measured: leave out the options of a "
+                                 "trace (-c, -i, -s, -f, -m, -T, -u, -P, "
+                                 "-4, -6, -n, --timeout)."));
+
+  return TRUE;
+}
+
+/* Fills OUTPUTS from LINE: the report's format, what to hide, and the
+ * files to write besides the report. */
+static gboolean
+command_line_to_outputs (const CommandLine *line,
+                         Outputs *outputs,
+                         GError **error)
+{
+  g_assert (line != NULL);
+  g_assert (outputs != NULL);
+
+  if (line->json + line->csv + line->markdown > 1)
+    return usage_error (error, _("--json, --csv and --markdown exclude each "
+                                 "other: choose one format."));
+  if (line->hide_first < 0 || line->hide_first > MAX_TTL)
+    return usage_error (error, _("--hide-first must be a number of hops "
+                                 "from 0 to 255."));
+  if (line->snapshot_path != NULL
+      && !hs_snapshot_format_from_path (line->snapshot_path,
+                                        &outputs->snapshot_format, error))
+    return FALSE;
+
+  outputs->format = line->json ? HS_REPORT_FORMAT_JSON
+                    : line->csv ? HS_REPORT_FORMAT_CSV
+                    : line->markdown ? HS_REPORT_FORMAT_MARKDOWN
+                    : HS_REPORT_FORMAT_TEXT;
+  outputs->wide = line->wide;
+  outputs->privacy.hide_private = line->hide_private;
+  outputs->privacy.hide_own = line->hide_own;
+  outputs->privacy.hide_first_hops = (guint) line->hide_first;
+  outputs->record_path = line->record_path;
+  outputs->snapshot_path = line->snapshot_path;
+
+  return TRUE;
+}
+
+/* Prints the report on DATA and writes the recording and the snapshot
+ * asked for.  The report and the snapshot show what the privacy options
+ * leave, and the diagnosis judges that same data, so that its sentences
+ * name nothing that was hidden.  The recording keeps all of DATA: it is
+ * the evidence itself, which a later --open can report on with any
+ * privacy options.  Returns the exit status. */
+static int
+write_outputs (const Outputs *outputs,
+               const HsTraceData *data)
+{
+  g_autoptr(HsTraceData) private_data = NULL;
+  g_autoptr(GPtrArray) findings = NULL;
+  g_autofree char *text = NULL;
+  const HsTraceData *shown = data;
+  const HsFinding *first = NULL;
+  int status = HS_CLI_EXIT_OK;
+
+  g_assert (outputs != NULL);
+  g_assert (data != NULL);
+
+  if (!hs_privacy_is_empty (&outputs->privacy))
+    shown = private_data = hs_privacy_apply (data, &outputs->privacy);
+
+  findings = hs_diagnose (shown);
+  text = hs_report_write_data (outputs->format, shown, findings,
+                               outputs->wide);
+  fputs (text, stdout);
+  fflush (stdout);
+
+  if (outputs->record_path != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!hs_recording_save (data, outputs->record_path, &error))
+        {
+          g_printerr ("hopscope: %s\n", error->message);
+          status = HS_CLI_EXIT_FAILED;
+        }
+    }
+
+  /* The chart shows the target, and beside it the hop that the most
+   * important finding is about. */
+  if (outputs->snapshot_path != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      HsSnapshotContent content = { 0 };
+
+      first = findings->len > 0 ? g_ptr_array_index (findings, 0) : NULL;
+      content.data = shown;
+      content.findings = findings;
+      content.chart_ttl = first != NULL ? first->ttl : 0;
+      if (!hs_snapshot_write (&content, outputs->snapshot_format,
+                              outputs->snapshot_path, &error))
+        {
+          g_printerr ("hopscope: %s\n", error->message);
+          status = HS_CLI_EXIT_FAILED;
+        }
+    }
+
+  return status;
+}
+
+static int
 print_report (ReportRun *run)
 {
-  g_autofree char *text = NULL;
-  const HsTraceOptions *options = NULL;
-  GListModel *hops = NULL;
-  HsReportInfo info = { 0 };
-  gint64 started_us = 0;
-  guint n_hops = 0;
+  g_autoptr(HsTraceData) data = NULL;
 
   g_assert (run != NULL);
 
-  options = hs_trace_get_options (run->trace);
-  hops = hs_trace_get_hops (run->trace);
-  started_us = hs_trace_get_start_time (run->trace);
+  /* A trace stopped before its first round has no start of its own; the
+   * report's then is when the command started. */
+  data = hs_trace_data_new_from_trace (run->trace);
+  if (data->started_us == 0)
+    data->started_us = run->started_us;
 
-  info.local_name = g_get_host_name ();
-  info.target = options->target;
-  info.protocol = options->protocol;
-  info.size = options->size;
-  info.count = options->count;
-  info.started_us = started_us > 0 ? started_us : run->started_us;
-  info.finished_us = g_get_real_time ();
-  info.route = hs_trace_get_route (run->trace);
-  info.wide = run->wide;
-
-  n_hops = hs_report_get_n_hops (hops,
-                                 hs_trace_get_n_visible_hops (run->trace));
-  text = hs_report_write (run->format, &info, hops, n_hops);
-  fputs (text, stdout);
-  fflush (stdout);
+  return write_outputs (run->outputs, data);
 }
 
 static void
@@ -224,8 +357,7 @@ on_trace_finished (HsTrace *trace,
   if (run->done)
     return;
 
-  print_report (run);
-  finish_run (run, HS_CLI_EXIT_OK);
+  finish_run (run, print_report (run));
 }
 
 static void
@@ -264,17 +396,106 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* What to do about a recording that cannot be read, by why. */
+static const char *
+describe_open_remedy (const GError *error)
+{
+  g_assert (error != NULL);
+
+  if (error->domain != HS_RECORDING_ERROR)
+    return _("Check the file's name, and that you may read it.");
+
+  switch (error->code)
+    {
+    case HS_RECORDING_ERROR_NOT_A_RECORDING:
+      return _("Open a file that Hopscope saved as a recording, with "
+               "--record or from the window.");
+    case HS_RECORDING_ERROR_VERSION:
+      return _("Open it with the newer Hopscope that made it.");
+    case HS_RECORDING_ERROR_DAMAGED:
+    default:
+      return _("The file was changed or cut short after it was saved: ask "
+               "for a new copy of it.");
+    }
+}
+
+static int
+run_open (const Outputs *outputs,
+          const char *path)
+{
+  g_autoptr(HsTraceData) data = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert (outputs != NULL);
+  g_assert (path != NULL);
+
+  if (!(data = hs_recording_load (path, &error)))
+    {
+      g_printerr ("hopscope: %s\n%s\n", error->message,
+                  describe_open_remedy (error));
+      return HS_CLI_EXIT_FAILED;
+    }
+
+  return write_outputs (outputs, data);
+}
+
+static int
+run_trace (const Outputs *outputs,
+           const HsTraceOptions *options)
+{
+  g_autoptr(HsTrace) trace = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  ReportRun run = { 0 };
+  guint sigint_id = 0;
+  guint sigterm_id = 0;
+
+  g_assert (outputs != NULL);
+  g_assert (options != NULL);
+
+  trace = hs_trace_new (options, NULL);
+  loop = g_main_loop_new (NULL, FALSE);
+  run.trace = trace;
+  run.loop = loop;
+  run.outputs = outputs;
+  run.started_us = g_get_real_time ();
+
+  g_signal_connect (trace, "finished", G_CALLBACK (on_trace_finished), &run);
+  g_signal_connect (trace, "state-changed",
+                    G_CALLBACK (on_trace_state_changed), &run);
+  sigint_id = g_unix_signal_add (SIGINT, on_signal, &run);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &run);
+
+  /* The trace may fail before it returns, an address it cannot use say;
+   * then there is nothing to wait for. */
+  hs_trace_start (trace);
+  if (!run.done)
+    g_main_loop_run (loop);
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  g_signal_handlers_disconnect_by_data (trace, &run);
+
+  return run.status;
+}
+
+static void
+command_line_clear (CommandLine *line)
+{
+  g_clear_pointer (&line->record_path, g_free);
+  g_clear_pointer (&line->open_path, g_free);
+  g_clear_pointer (&line->snapshot_path, g_free);
+  g_clear_pointer (&line->targets, g_strfreev);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CommandLine, command_line_clear)
+
 int
 hs_cli_run_report (int argc,
                    char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(HsTrace) trace = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_auto(GStrv) targets = NULL;
-  HsTraceOptions options = { 0 };
-  CommandLine line = {
+  const CommandLine defaults = {
     .count = DEFAULT_COUNT,
     .interval = 1.0,
     .size = DEFAULT_SIZE,
@@ -282,9 +503,10 @@ hs_cli_run_report (int argc,
     .max_ttl = 30,
     .timeout = 2,
   };
-  ReportRun run = { 0 };
-  guint sigint_id = 0;
-  guint sigterm_id = 0;
+  g_auto(CommandLine) line = defaults;
+  HsTraceOptions options = { 0 };
+  Outputs outputs = { 0 };
+  int status = HS_CLI_EXIT_OK;
   const GOptionEntry entries[] = {
     { "report", 'r', 0, G_OPTION_ARG_NONE, &line.report,
       N_("Print a report once the rounds are in, instead of the window"),
@@ -318,10 +540,27 @@ hs_cli_run_report (int argc,
       N_("Write the report as JSON, in mtr's layout"), NULL },
     { "csv", 'C', 0, G_OPTION_ARG_NONE, &line.csv,
       N_("Write the report as CSV, in mtr's layout"), NULL },
+    { "markdown", 0, 0, G_OPTION_ARG_NONE, &line.markdown,
+      N_("Write the report as Markdown, for a ticket system"), NULL },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &line.timeout,
       N_("Seconds to wait for a probe's answer (default 2)"),
       N_("SECONDS") },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &targets,
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &line.record_path,
+      N_("Also save the whole trace, unhidden, as a recording in FILE"),
+      N_("FILE") },
+    { "open", 0, 0, G_OPTION_ARG_FILENAME, &line.open_path,
+      N_("Report on the recording in FILE instead of tracing"),
+      N_("FILE") },
+    { "snapshot", 0, 0, G_OPTION_ARG_FILENAME, &line.snapshot_path,
+      N_("Also draw the table and chart into FILE (.png, .svg or .pdf)"),
+      N_("FILE") },
+    { "hide-private", 0, 0, G_OPTION_ARG_NONE, &line.hide_private,
+      N_("Hide private and special-use addresses and their names"), NULL },
+    { "hide-own", 0, 0, G_OPTION_ARG_NONE, &line.hide_own,
+      N_("Hide this machine's own addresses and host name"), NULL },
+    { "hide-first", 0, 0, G_OPTION_ARG_INT, &line.hide_first,
+      N_("Hide the first N hops, whatever their addresses"), N_("N") },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &line.targets,
       NULL, N_("TARGET") },
     { NULL }
   };
@@ -331,7 +570,9 @@ hs_cli_run_report (int argc,
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
                                 _("Traces the path to TARGET and prints a "
-                                  "report like mtr --report, with jitter."));
+                                  "report like mtr --report, with jitter "
+                                  "and a diagnosis; or reports on a "
+                                  "recording with --open FILE."));
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -340,43 +581,25 @@ hs_cli_run_report (int argc,
       return HS_CLI_EXIT_USAGE;
     }
 
-  /* The trace keeps a copy of the options. */
-  line.targets = targets;
+  /* Every mistake on the command line is told before anything is traced
+   * or written. */
   hs_trace_options_init (&options);
-  if (command_line_to_options (&line, &options, &error))
-    trace = hs_trace_new (&options, NULL);
-  hs_trace_options_clear (&options);
-  if (trace == NULL)
+  if (!command_line_to_outputs (&line, &outputs, &error)
+      || (line.open_path != NULL && !check_open (&line, &defaults, &error))
+      || (line.open_path == NULL
+          && !command_line_to_options (&line, &options, &error)))
     {
       g_printerr ("hopscope: %s\n%s\n", error->message,
                   _("Run “hopscope --report --help” to see the options."));
+      hs_trace_options_clear (&options);
       return HS_CLI_EXIT_USAGE;
     }
 
-  loop = g_main_loop_new (NULL, FALSE);
-  run.trace = trace;
-  run.loop = loop;
-  run.format = line.json ? HS_REPORT_FORMAT_JSON
-               : line.csv ? HS_REPORT_FORMAT_CSV
-               : HS_REPORT_FORMAT_TEXT;
-  run.wide = line.wide;
-  run.started_us = g_get_real_time ();
+  if (line.open_path != NULL)
+    status = run_open (&outputs, line.open_path);
+  else
+    status = run_trace (&outputs, &options);
+  hs_trace_options_clear (&options);
 
-  g_signal_connect (trace, "finished", G_CALLBACK (on_trace_finished), &run);
-  g_signal_connect (trace, "state-changed",
-                    G_CALLBACK (on_trace_state_changed), &run);
-  sigint_id = g_unix_signal_add (SIGINT, on_signal, &run);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &run);
-
-  /* The trace may fail before it returns, an address it cannot use say;
-   * then there is nothing to wait for. */
-  hs_trace_start (trace);
-  if (!run.done)
-    g_main_loop_run (loop);
-
-  g_source_remove (sigint_id);
-  g_source_remove (sigterm_id);
-  g_signal_handlers_disconnect_by_data (trace, &run);
-
-  return run.status;
+  return status;
 }

@@ -1,6 +1,8 @@
 /* Copyright 2026 The Hopscope authors
  * SPDX-License-Identifier: GPL-3.0-or-later */
 
+#include <string.h>
+
 #include "hs-name-cache.h"
 
 struct _HsNameCache
@@ -111,6 +113,28 @@ hs_lookup_free (HsLookup *lookup)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HsLookup, hs_lookup_free)
 
+/* Whether NAME can stand for a host in what Hopscope shows and writes.
+ * Whoever holds the reverse zone of a router's address chooses its name:
+ * one with control characters, or that is not text at all, could reorder
+ * a terminal's report or forge a line of it, so it is not shown. */
+static gboolean
+name_is_presentable (const char *name)
+{
+  if (name[0] == '\0' || strlen (name) > HS_NAME_CACHE_MAX_NAME
+      || !g_utf8_validate (name, -1, NULL))
+    return FALSE;
+
+  for (const char *c = name; *c != '\0'; c = g_utf8_next_char (c))
+    {
+      gunichar character = g_utf8_get_char (c);
+
+      if (g_unichar_iscntrl (character) || g_unichar_isspace (character)
+          || g_unichar_type (character) == G_UNICODE_FORMAT)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 on_lookup_done (GObject *source,
                 GAsyncResult *result,
@@ -136,6 +160,13 @@ on_lookup_done (GObject *source,
   if (name == NULL)
     {
       g_debug ("No reverse name for %s: %s", text, error->message);
+      name = g_strdup (text);
+    }
+  else if (!name_is_presentable (name))
+    {
+      g_debug ("The reverse name of %s is not shown: it is not a name "
+               "that can be printed", text);
+      g_free (name);
       name = g_strdup (text);
     }
 

@@ -18,10 +18,15 @@ G_DECLARE_FINAL_TYPE (HsNameCache, hs_name_cache, HS, NAME_CACHE, GObject)
 /* At most this many lookups run at once; the others wait their turn. */
 #define HS_NAME_CACHE_MAX_IN_FLIGHT 4
 
+/* A longer reverse name is not a host's name (DNS allows 253 characters)
+ * and is shown as the address. */
+#define HS_NAME_CACHE_MAX_NAME 253
+
 /* RESOLVER: NULL for the default one. */
 HsNameCache *hs_name_cache_new            (GResolver *resolver);
 /* The text to show for ADDRESS: its name, or the address itself when it
- * has none.  NULL while unknown: a lookup is then queued, and "resolved"
+ * has none or its name is not printable text (control characters, spaces,
+ * invisible formatting, not UTF-8, too long).  NULL while unknown: a lookup is then queued, and "resolved"
  * tells its result.  Never blocks. */
 const char  *hs_name_cache_lookup         (HsNameCache *self,
                                            GInetAddress *address);

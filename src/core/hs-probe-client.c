@@ -1055,7 +1055,8 @@ static void
 client_on_helper_gone (HsProbeClient *self,
                        Session *session)
 {
-  g_autoptr(HsProbeClient) hold = g_object_ref (self);
+  /* The owner may drop its last reference while it hears of the end. */
+  g_autoptr(HsProbeClient) hold G_GNUC_UNUSED = g_object_ref (self);
   g_autoptr(GError) error = NULL;
   g_autofree char *how = NULL;
   ClientState state = self->state;

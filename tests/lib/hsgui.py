@@ -154,6 +154,10 @@ class Desktop:
             "LANG": "C.UTF-8",
         })
         env.pop("GTK_THEME", None)
+        # The tests read the window's English; a translated runner would
+        # otherwise see its own language.
+        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            env.pop(name, None)
         if self.user is not None:
             for name in [name for name in env if name.startswith("XDG_")]:
                 del env[name]

@@ -113,7 +113,8 @@ draw_chart (int width,
   cairo_surface_t *surface = new_surface (width, height);
   cairo_t *cr = cairo_create (surface);
 
-  hs_chart_draw (cr, width, height, series, n_series, from_us, to_us, style);
+  hs_chart_draw (cr, width, height, series, n_series, from_us, to_us, style,
+                 NULL);
   g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
   cairo_destroy (cr);
   return surface;
@@ -343,6 +344,64 @@ test_all_lost (void)
   for (int y = 0; y < height * 3 / 4; y++)
     g_assert_false (is_near (get_pixel (surface, width / 2, y),
                              &style.palette[0], 40));
+  cairo_surface_destroy (surface);
+}
+
+/* The plot's rectangle, as the drawing tells it, holds every pixel of the
+ * series, and the first probe lies on its left edge: a window maps the
+ * pointer to a time with it.  A drawing with nothing to plot has none. */
+static void
+test_plot (void)
+{
+  g_autoptr(HsHop) hop = make_hop (3);
+  g_autoptr(HsHop) silent = make_hop (3);
+  HsRenderStyle style;
+  HsChartSeries series = { hop, "Hop 3", { 0, 0, 0, 1 } };
+  HsChartPlot plot = { -1, -1, -1, -1 };
+  cairo_surface_t *surface = NULL;
+  cairo_t *cr = NULL;
+  int width = 600;
+  int height = 300;
+  int left = width;
+  int right = -1;
+
+  hs_render_style_init_default (&style, FALSE);
+  series.color = style.palette[0];
+  add_answers (hop, BASE_US, 61, SECOND_US, 10000);
+
+  surface = new_surface (width, height);
+  cr = cairo_create (surface);
+  hs_chart_draw (cr, width, height, &series, 1, BASE_US,
+                 BASE_US + 60 * SECOND_US, &style, &plot);
+  cairo_destroy (cr);
+
+  g_assert_cmpfloat (plot.x, >, 10);
+  g_assert_cmpfloat (plot.x, <, 100);
+  g_assert_cmpfloat (plot.width, >, width / 2.0);
+  g_assert_cmpfloat (plot.x + plot.width, <=, width);
+  g_assert_cmpfloat (plot.y, >, 0);
+  g_assert_cmpfloat (plot.y + plot.height, <, height);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      if (is_near (get_pixel (surface, x, y), &style.palette[0], 40)
+          && y > plot.y && y < plot.y + plot.height)
+        {
+          left = MIN (left, x);
+          right = MAX (right, x);
+        }
+  g_assert_cmpint (left, >=, (int) plot.x - 3);
+  g_assert_cmpint (left, <=, (int) plot.x + 3);
+  g_assert_cmpint (right, <=, (int) (plot.x + plot.width) + 3);
+  g_assert_cmpint (right, >=, (int) (plot.x + plot.width) - 3);
+  cairo_surface_destroy (surface);
+
+  series.hop = silent;
+  surface = new_surface (width, height);
+  cr = cairo_create (surface);
+  hs_chart_draw (cr, width, height, &series, 1, BASE_US,
+                 BASE_US + 60 * SECOND_US, &style, &plot);
+  cairo_destroy (cr);
+  g_assert_cmpfloat (plot.width, ==, 0);
   cairo_surface_destroy (surface);
 }
 
@@ -651,9 +710,12 @@ test_extremes (void)
     cairo_surface_t *surface = new_surface (4, 4);
     cairo_t *cr = cairo_create (surface);
 
-    hs_chart_draw (cr, 0, 0, series, 2, BASE_US, BASE_US + 1, &style);
-    hs_chart_draw (cr, -5, 10, series, 2, BASE_US, BASE_US + 1, &style);
-    hs_chart_draw (cr, NAN, NAN, series, 2, BASE_US, BASE_US + 1, &style);
+    hs_chart_draw (cr, 0, 0, series, 2, BASE_US, BASE_US + 1, &style,
+                   NULL);
+    hs_chart_draw (cr, -5, 10, series, 2, BASE_US, BASE_US + 1, &style,
+                   NULL);
+    hs_chart_draw (cr, NAN, NAN, series, 2, BASE_US, BASE_US + 1, &style,
+                   NULL);
     hs_sparkline_draw (cr, 0, 0, hop, BASE_US, BASE_US + 1, &style);
     hs_sparkline_draw (cr, NAN, 10, hop, BASE_US, BASE_US + 1, &style);
     g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
@@ -735,6 +797,7 @@ main (int argc,
   g_test_add_func ("/Hopscope/Chart/loss-band", test_loss_band);
   g_test_add_func ("/Hopscope/Chart/scale", test_scale);
   g_test_add_func ("/Hopscope/Chart/empty", test_empty);
+  g_test_add_func ("/Hopscope/Chart/plot", test_plot);
   g_test_add_func ("/Hopscope/Chart/all-lost", test_all_lost);
   g_test_add_func ("/Hopscope/Chart/dark", test_dark);
   g_test_add_func ("/Hopscope/Chart/extremes", test_extremes);

@@ -168,7 +168,7 @@ on_drawing_area_draw (GtkWidget *widget,
 
   hs_chart_draw (cr, gtk_widget_get_allocated_width (widget),
                  gtk_widget_get_allocated_height (widget), series, n_series,
-                 from_us, to_us, &style);
+                 from_us, to_us, &style, NULL);
   return GDK_EVENT_STOP;
 }
 

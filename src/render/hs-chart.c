@@ -820,7 +820,8 @@ hs_chart_draw (cairo_t *cr,
                guint n_series,
                gint64 from_us,
                gint64 to_us,
-               const HsRenderStyle *style)
+               const HsRenderStyle *style,
+               HsChartPlot *plot)
 {
   g_autoptr(PangoFontDescription) font = NULL;
   g_autofree SeriesData *data = NULL;
@@ -842,6 +843,8 @@ hs_chart_draw (cairo_t *cr,
   for (guint i = 0; i < n_series; i++)
     g_return_if_fail (HS_IS_HOP (series[i].hop));
 
+  if (plot != NULL)
+    *plot = (HsChartPlot) { 0, };
   if (!(width >= 1.0 && height >= 1.0))
     return;
 
@@ -969,6 +972,9 @@ hs_chart_draw (cairo_t *cr,
   if (chart.decorated)
     draw_legend (&chart, data, n_series);
 
+  if (plot != NULL)
+    *plot = (HsChartPlot) { chart.plot_x, chart.plot_y, chart.plot_w,
+                            chart.plot_h };
   g_object_unref (chart.layout);
   cairo_restore (cr);
 }

@@ -58,6 +58,16 @@ typedef struct
   guint lost;
 } HsRenderColumn;
 
+/* Where hs_chart_draw() put the plot, the area inside the axes, in the
+ * drawing's coordinates; WIDTH is 0 when it drew a message instead. */
+typedef struct
+{
+  double x;
+  double y;
+  double width;
+  double height;
+} HsChartPlot;
+
 /* Totals of one bucketing pass over a time range. */
 typedef struct
 {
@@ -86,7 +96,9 @@ void      hs_render_bucket_history      (HsHistory *history,
  * rectangle (0, 0, WIDTH, HEIGHT) of CR: round-trip time against time of
  * day, the best to worst spread and the mean of each pixel column, each
  * series' mean as a dashed line, its lost probes as red ticks under the
- * plot, and a legend.  With nothing to draw it says so in the middle. */
+ * plot, and a legend.  With nothing to draw it says so in the middle.
+ * PLOT, when not NULL, is told where the plot lies, so that a window can
+ * map the pointer to a time. */
 void      hs_chart_draw                 (cairo_t *cr,
                                          double width,
                                          double height,
@@ -94,6 +106,7 @@ void      hs_chart_draw                 (cairo_t *cr,
                                          guint n_series,
                                          gint64 from_us,
                                          gint64 to_us,
-                                         const HsRenderStyle *style);
+                                         const HsRenderStyle *style,
+                                         HsChartPlot *plot);
 
 G_END_DECLS

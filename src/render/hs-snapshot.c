@@ -955,7 +955,7 @@ draw_chart (Snapshot *self,
       cairo_translate (self->cr, MARGIN, y);
       hs_chart_draw (self->cr, self->width - 2 * MARGIN, CHART_HEIGHT,
                      series, n_series, self->from_us, self->to_us,
-                     &chart_style);
+                     &chart_style, NULL);
       cairo_restore (self->cr);
     }
 

@@ -100,7 +100,7 @@ main (int argc,
 
   /* The first draw loads the fonts; a window pays that once, not a frame. */
   hs_chart_draw (cr, WIDTH, HEIGHT, series, 2, start_us,
-                 start_us + N_RECORDS * SECOND_US, &style);
+                 start_us + N_RECORDS * SECOND_US, &style, NULL);
 
   times_ms = g_new (double, n_draws);
   for (guint i = 0; i < n_draws; i++)
@@ -108,7 +108,7 @@ main (int argc,
       gint64 begin_us = g_get_monotonic_time ();
 
       hs_chart_draw (cr, WIDTH, HEIGHT, series, 2, start_us,
-                     start_us + N_RECORDS * SECOND_US, &style);
+                     start_us + N_RECORDS * SECOND_US, &style, NULL);
       cairo_surface_flush (surface);
       times_ms[i] = (g_get_monotonic_time () - begin_us) / 1000.0;
     }

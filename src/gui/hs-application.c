@@ -39,6 +39,9 @@ static const struct
   { "win.pause", { "<Primary>space", NULL } },
   { "win.reset", { "<Primary>r", NULL } },
   { "win.close", { "<Primary>w", NULL } },
+  { "win.save-snapshot", { "<Primary>s", NULL } },
+  { "win.open-recording", { "<Primary>o", NULL } },
+  { "win.show-all", { "Escape", NULL } },
 };
 
 static HsWindow *
@@ -141,6 +144,7 @@ hs_application_startup (GApplication *application)
 {
   HsApplication *self = HS_APPLICATION (application);
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+  g_autoptr(GtkCssProvider) evidence_css = gtk_css_provider_new ();
 
   G_APPLICATION_CLASS (hs_application_parent_class)->startup (application);
 
@@ -162,6 +166,11 @@ hs_application_startup (GApplication *application)
     (css, "/io/github/hopscope/Hopscope/hs-style.css");
   gtk_style_context_add_provider_for_screen
     (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
+     GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  gtk_css_provider_load_from_resource
+    (evidence_css, "/io/github/hopscope/Hopscope/hs-evidence.css");
+  gtk_style_context_add_provider_for_screen
+    (gdk_screen_get_default (), GTK_STYLE_PROVIDER (evidence_css),
      GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   gtk_window_set_default_icon_name (HS_APPLICATION_ID);
 }
@@ -187,9 +196,39 @@ hs_application_command_line (GApplication *application,
   HsApplication *self = HS_APPLICATION (application);
   GVariantDict *options = NULL;
   g_autofree const char **targets = NULL;
+  g_autofree const char **recordings = NULL;
+  int status = EXIT_SUCCESS;
 
   options = g_application_command_line_get_options_dict (command_line);
   g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &targets);
+  g_variant_dict_lookup (options, "open", "^a&ay", &recordings);
+
+  /* Each recording opens in a window of its own, read-only; a file that
+   * cannot be read says why on the terminal that asked, and the others
+   * still open. */
+  for (guint i = 0; recordings != NULL && recordings[i] != NULL; i++)
+    {
+      g_autoptr(GFile) file = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = NULL;
+      HsWindow *window = NULL;
+
+      file = g_application_command_line_create_file_for_arg (command_line,
+                                                             recordings[i]);
+      path = g_file_get_path (file);
+      window = hs_window_new_for_recording (self, path, &error);
+      if (window == NULL)
+        {
+          g_application_command_line_printerr
+            (command_line, _("hopscope: could not open the recording %s: "
+                             "%s\n"), path, error->message);
+          status = EXIT_FAILURE;
+          continue;
+        }
+      gtk_window_present (GTK_WINDOW (window));
+    }
+  if (recordings != NULL && (targets == NULL || targets[0] == NULL))
+    return status;
 
   /* A launch without a target shows a window: the one there is when
    * another launch opened it, else a new one.  Each target gets a window of
@@ -209,7 +248,7 @@ hs_application_command_line (GApplication *application,
 
       hs_window_trace_target (window, targets[i]);
     }
-  return EXIT_SUCCESS;
+  return status;
 }
 
 static int
@@ -254,6 +293,9 @@ hs_application_init (HsApplication *self)
   static const GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Print the version and exit"), NULL },
+    { "open", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
+      N_("Open the recording FILE read-only, in a window of its own"),
+      N_("FILE") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       NULL, N_("[TARGET…]") },
     { NULL }

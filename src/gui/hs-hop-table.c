@@ -64,6 +64,9 @@ struct _HsSparklineRenderer
   GtkCellRenderer parent_instance;
 
   HsHop *hop;
+  /* The right edge of the graph, 0 for now: see
+   * hs_hop_table_set_end_time(). */
+  gint64 end_us;
 };
 
 enum
@@ -86,6 +89,7 @@ struct _HsHopTable
   GtkWidget *column_items[G_N_ELEMENTS (columns)];
   HsTrace *trace;
   GSettings *settings;
+  HsSparklineRenderer *sparkline;
 };
 
 enum
@@ -109,7 +113,7 @@ hs_sparkline_renderer_render (GtkCellRenderer *cell,
   HsSparklineRenderer *self = HS_SPARKLINE_RENDERER (cell);
   HsHistory *history = NULL;
   HsRenderStyle style;
-  gint64 now = g_get_real_time ();
+  gint64 now = self->end_us != 0 ? self->end_us : g_get_real_time ();
   gint64 from_us = now - SPARKLINE_SPAN_US;
   int xpad = 0;
   int ypad = 0;
@@ -411,6 +415,19 @@ update_row (HsHopTable *self,
 }
 
 void
+hs_hop_table_set_end_time (HsHopTable *self,
+                           gint64 end_us)
+{
+  g_return_if_fail (HS_IS_HOP_TABLE (self));
+
+  if (self->sparkline->end_us == end_us)
+    return;
+
+  self->sparkline->end_us = end_us;
+  gtk_widget_queue_draw (GTK_WIDGET (self->tree_view));
+}
+
+void
 hs_hop_table_refresh (HsHopTable *self)
 {
   GtkTreeModel *model = NULL;
@@ -626,6 +643,7 @@ add_columns (HsHopTable *self)
       if (columns[i].model_column < 0)
         {
           cell = g_object_new (HS_TYPE_SPARKLINE_RENDERER, NULL);
+          self->sparkline = HS_SPARKLINE_RENDERER (cell);
           gtk_tree_view_column_pack_start (column, cell, TRUE);
           gtk_tree_view_column_add_attribute (column, cell, "hop", COL_HOP);
           gtk_tree_view_column_set_expand (column, TRUE);

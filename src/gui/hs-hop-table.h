@@ -24,6 +24,10 @@ void       hs_hop_table_set_trace        (HsHopTable *self,
 /* Which columns are hidden is read from and saved to SETTINGS. */
 void       hs_hop_table_set_settings     (HsHopTable *self,
                                           GSettings *settings);
+/* The right edge of the rows' graphs, for a trace that no longer grows
+ * there (a recording, a selected time range); 0: now. */
+void       hs_hop_table_set_end_time     (HsHopTable *self,
+                                          gint64 end_us);
 void       hs_hop_table_refresh          (HsHopTable *self);
 HsHop     *hs_hop_table_get_selected_hop (HsHopTable *self);
 /* Selects the row of time-to-live TTL; FALSE when the table has none. */

@@ -26,8 +26,9 @@ G_DECLARE_FINAL_TYPE (HsNameCache, hs_name_cache, HS, NAME_CACHE, GObject)
 HsNameCache *hs_name_cache_new            (GResolver *resolver);
 /* The text to show for ADDRESS: its name, or the address itself when it
  * has none or its name is not printable text (control characters, spaces,
- * invisible formatting, not UTF-8, too long).  NULL while unknown: a lookup is then queued, and "resolved"
- * tells its result.  Never blocks. */
+ * invisible formatting, not UTF-8, too long).  NULL while unknown: a
+ * lookup is then queued, and "resolved" tells its result.  Never
+ * blocks. */
 const char  *hs_name_cache_lookup         (HsNameCache *self,
                                            GInetAddress *address);
 /* Lookups queued or running. */

@@ -35,6 +35,12 @@ struct _HsTraceData
 
 /* A copy of TRACE as it is now. */
 HsTraceData *hs_trace_data_new_from_trace (HsTrace *trace);
+/* What TRACE measured, holding the trace's own hops rather than copies:
+ * for what reads it at once and keeps nothing.  CIRCUMSTANCES, when TRACE
+ * shows a recording, give the options, host, version and times in place
+ * of the trace's and this machine's. */
+HsTraceData *hs_trace_data_new_sharing    (HsTrace *trace,
+                                           const HsTraceData *circumstances);
 /* An empty HsTraceData for a reader to fill: options initialised, an
  * empty hops store. */
 HsTraceData *hs_trace_data_new            (void);

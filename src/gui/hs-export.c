@@ -33,57 +33,6 @@ hs_export_write_privacy (GSettings *settings,
 }
 
 HsTraceData *
-hs_export_borrow_data (HsTrace *trace,
-                       const HsTraceData *recording)
-{
-  HsTraceData *data = NULL;
-  GInetAddress *address = NULL;
-  GListModel *hops = NULL;
-  guint n_visible = 0;
-
-  g_return_val_if_fail (HS_IS_TRACE (trace), NULL);
-
-  data = hs_trace_data_new ();
-  hs_trace_options_clear (&data->options);
-  if (recording != NULL)
-    {
-      hs_trace_options_copy (&recording->options, &data->options);
-      data->address = g_strdup (recording->address);
-      data->route = recording->route;
-      data->local_name = g_strdup (recording->local_name);
-      data->version = g_strdup (recording->version);
-      data->started_us = recording->started_us;
-      data->finished_us = recording->finished_us;
-      data->rounds = recording->rounds;
-    }
-  else
-    {
-      hs_trace_options_copy (hs_trace_get_options (trace), &data->options);
-      address = hs_trace_get_address (trace);
-      data->address = address ? g_inet_address_to_string (address) : NULL;
-      data->route = hs_trace_get_route (trace);
-      data->local_name = g_strdup (g_get_host_name ());
-      data->version = g_strdup (HOPSCOPE_VERSION);
-      data->started_us = hs_trace_get_start_time (trace);
-      data->finished_us = g_get_real_time ();
-      data->rounds = hs_trace_get_rounds (trace);
-    }
-
-  hops = hs_trace_get_hops (trace);
-  n_visible = MIN (hs_trace_get_n_visible_hops (trace),
-                   g_list_model_get_n_items (hops));
-  for (guint i = 0; i < n_visible; i++)
-    {
-      g_autoptr(HsHop) hop = g_list_model_get_item (hops, i);
-
-      g_list_store_append (data->hops, hop);
-    }
-  data->n_hops = hs_report_get_n_hops (G_LIST_MODEL (data->hops), n_visible);
-
-  return data;
-}
-
-HsTraceData *
 hs_export_copy_data (const HsTraceData *data)
 {
   HsTraceData *copy = NULL;
@@ -271,4 +220,20 @@ hs_export_format_range (gint64 from_us,
   to_text = g_date_time_format (to, "%H:%M:%S");
   /* TRANSLATORS: a time range, "12:03:10–12:05:40". */
   return g_strdup_printf (_("%s–%s"), from_text, to_text);
+}
+
+char *
+hs_export_suggest_name (const char *target,
+                        const char *extension)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d-%H%M%S");
+  g_autofree char *safe_target = g_strdup (target ? target : "");
+
+  g_return_val_if_fail (extension != NULL, NULL);
+
+  /* A target is a name or an address: only the colons of IPv6 and a
+   * slash could trouble a file system, and none is kept. */
+  g_strdelimit (safe_target, ":/\\", '-');
+  return g_strdup_printf ("hopscope-%s-%s%s", safe_target, stamp, extension);
 }

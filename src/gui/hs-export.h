@@ -25,12 +25,6 @@ void         hs_export_read_privacy      (GSettings *settings,
                                           HsPrivacy *privacy);
 void         hs_export_write_privacy     (GSettings *settings,
                                           const HsPrivacy *privacy);
-/* What TRACE measured, as a report, a snapshot or the diagnosis reads it,
- * holding the trace's own hops rather than copies: for what reads it at
- * once and keeps nothing.  RECORDING, when TRACE shows one, gives the
- * circumstances (host, version, times) in place of this machine's. */
-HsTraceData *hs_export_borrow_data       (HsTrace *trace,
-                                          const HsTraceData *recording);
 /* A copy of DATA, hops and all. */
 HsTraceData *hs_export_copy_data         (const HsTraceData *data);
 /* A copy of WHOLE cut to [FROM_US, TO_US) unless both are 0, with PRIVACY
@@ -63,6 +57,11 @@ GdkPixbuf   *hs_export_snapshot_pixbuf   (const HsTraceData *data,
 gboolean     hs_export_save_recording    (const HsTraceData *data,
                                           const char *path,
                                           GError **error);
+/* "hopscope-TARGET-2026-12-03-120310.png" for EXTENSION ".png": a name
+ * for a file that says what and when, with nothing a file system could
+ * mind. */
+char        *hs_export_suggest_name      (const char *target,
+                                          const char *extension);
 /* "12:03:10–12:05:40", the range in local time. */
 char        *hs_export_format_range      (gint64 from_us,
                                           gint64 to_us);

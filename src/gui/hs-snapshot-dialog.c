@@ -134,24 +134,6 @@ on_settings_changed (GSettings *settings,
     update_preview (self);
 }
 
-static char *
-suggest_name (HsSnapshotDialog *self,
-              guint format)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d-%H%M%S");
-  g_autofree char *target = g_strdup (self->data->options.target
-                                      ? self->data->options.target : "");
-
-  g_assert (HS_IS_SNAPSHOT_DIALOG (self));
-
-  /* A target is a name or an address: only a colon of IPv6 and a slash
-   * could trouble a file system, and none is kept. */
-  g_strdelimit (target, ":/\\", '-');
-  return g_strdup_printf ("hopscope-%s-%s%s", target, stamp,
-                          formats[format].extension);
-}
-
 static void
 on_path_chosen (GObject *owner,
                 const char *path)
@@ -200,7 +182,8 @@ choose_file (HsSnapshotDialog *self)
         kinds[n_kinds++].pattern = formats[i].pattern;
       }
 
-  name = suggest_name (self, last);
+  name = hs_export_suggest_name (self->data->options.target,
+                                 formats[last].extension);
   hs_file_chooser_run (GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
                        _("Save Snapshot"), _("_Save"), name, kinds, n_kinds,
                        on_path_chosen, G_OBJECT (self));

@@ -492,7 +492,7 @@ borrow_data (HsWindow *self)
   g_assert (HS_IS_WINDOW (self));
   g_assert (self->trace != NULL);
 
-  return hs_export_borrow_data (self->trace, self->recording);
+  return hs_trace_data_new_sharing (self->trace, self->recording);
 }
 
 static guint
@@ -1020,23 +1020,6 @@ open_recording (HsWindow *self,
   gtk_window_present (GTK_WINDOW (window));
 }
 
-/* "hopscope-TARGET-2026-12-03-120310.EXTENSION": a name that says what
- * and when, with nothing a file system could mind. */
-static char *
-suggest_name (HsWindow *self,
-              const char *extension)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y-%m-%d-%H%M%S");
-  g_autofree char *target = NULL;
-
-  g_assert (HS_IS_WINDOW (self));
-
-  target = g_strdup (hs_trace_get_options (self->trace)->target);
-  g_strdelimit (target, ":/\\", '-');
-  return g_strdup_printf ("hopscope-%s-%s%s", target, stamp, extension);
-}
-
 /* Where the file choosers of the menu's actions answer.  The window may
  * have been closed since it asked: then nothing is left to save. */
 static void
@@ -1157,7 +1140,8 @@ on_save_report_activate (GSimpleAction *action,
   if (self->trace == NULL)
     return;
 
-  name = suggest_name (self, ".txt");
+  name = hs_export_suggest_name (hs_trace_get_options (self->trace)->target,
+                                 ".txt");
   hs_file_chooser_run (GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
                        _("Save Report"), _("_Save"), name, kinds,
                        G_N_ELEMENTS (kinds), on_report_path_chosen,
@@ -1178,7 +1162,8 @@ on_save_recording_activate (GSimpleAction *action,
   if (self->trace == NULL)
     return;
 
-  name = suggest_name (self, ".hopscope");
+  name = hs_export_suggest_name (hs_trace_get_options (self->trace)->target,
+                                 ".hopscope");
   hs_file_chooser_run (GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
                        _("Save Recording"), _("_Save"), name, kinds,
                        G_N_ELEMENTS (kinds), on_recording_path_chosen,
